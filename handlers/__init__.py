@@ -1,0 +1,1 @@
+"""API-specific behaviour: one package per API, each declaring `API = ApiDefinition(...)`."""

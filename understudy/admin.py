@@ -1,0 +1,113 @@
+"""The engine's own pages: the index, Swagger UI and specs, and the admin endpoints under
+`/__understudy` (reset, the request journal, credentials)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route, Router
+
+from .docs import asset, index_html, swagger_page
+from .responses import json_response
+
+if TYPE_CHECKING:
+    from .app import Understudy
+
+ASSETS_URL = "/__understudy/swagger-ui"
+
+
+def api_listing(server: "Understudy", request: Request) -> list[dict]:
+    origin = f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
+    creds = server.credentials()
+    listing = []
+    for name, mount in server.mounts.items():
+        base_url = origin + mount.base_path
+        listing.append({
+            "name": name,
+            "title": mount.api.title,
+            "base_url": base_url,
+            "ui": f"{origin}{mount.prefix}/ui/",
+            "spec": f"{origin}{mount.prefix}/openapi.json",
+            "credentials": creds[name],
+            "example": mount.api.example.format(base=base_url),
+        })
+    return listing
+
+
+def router(server: "Understudy") -> Router:
+    async def index(request: Request) -> Response:
+        listing = api_listing(server, request)
+        accept = request.headers.get("accept", "")
+        if "text/html" in accept and "application/json" not in accept.split(",")[0]:
+            return HTMLResponse(index_html(listing))
+        return json_response({"apis": listing, "admin": {
+            "reset": "/__understudy/reset", "requests": "/__understudy/requests",
+            "credentials": "/__understudy/credentials"}})
+
+    async def reset(request: Request) -> Response:
+        api = request.query_params.get("api")
+        if api is not None and api not in server.mounts:
+            return json_response({"error": f"unknown api {api}"}, 404)
+        server.reset(api)
+        return json_response({"reset": api or "all"})
+
+    async def requests(request: Request) -> Response:
+        q = request.query_params
+        status = q.get("status")
+        entries = server.journal.entries(
+            api=q.get("api"), operationId=q.get("operation"), method=q.get("method"),
+            path=q.get("path"), status=status,
+        )
+        return json_response({"requests": entries, "count": len(entries)})
+
+    async def clear_requests(request: Request) -> Response:
+        server.journal.clear()
+        return json_response({"cleared": True})
+
+    async def credentials(request: Request) -> Response:
+        return json_response(server.credentials())
+
+    async def swagger_asset(request: Request) -> Response:
+        found = asset(request.path_params["name"])
+        if found is None:
+            return json_response({"error": "not found"}, 404)
+        body, media_type = found
+        return Response(body, media_type=media_type, headers={"Cache-Control": "max-age=3600"})
+
+    routes = [
+        Route("/", index),
+        Route("/__understudy/reset", reset, methods=["POST"]),
+        Route("/__understudy/requests", requests, methods=["GET"]),
+        Route("/__understudy/requests", clear_requests, methods=["DELETE"]),
+        Route("/__understudy/credentials", credentials, methods=["GET"]),
+        Route(ASSETS_URL + "/{name:path}", swagger_asset),
+    ]
+    for mount in server.mounts.values():
+        routes += doc_routes(mount)
+
+    async def not_found(scope, receive, send) -> None:
+        path = scope["path"]
+        response = json_response({"error": f"No API or page at {path}", "apis": [
+            m.base_path for m in server.mounts.values()]}, 404)
+        await response(scope, receive, send)
+
+    return Router(routes=routes, default=not_found)
+
+
+def doc_routes(mount) -> list[Route]:
+    async def ui(request: Request) -> Response:
+        return HTMLResponse(swagger_page(mount.api.title, f"{mount.prefix}/openapi.json", ASSETS_URL))
+
+    async def ui_redirect(request: Request) -> Response:
+        return RedirectResponse(f"{mount.prefix}/ui/")
+
+    async def spec(request: Request) -> Response:
+        return json_response(mount.spec)
+
+    return [
+        Route(f"{mount.prefix}/ui/", ui),
+        Route(f"{mount.prefix}/ui", ui_redirect),
+        Route(f"{mount.prefix}/openapi.json", spec),
+    ]

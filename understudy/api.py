@@ -1,0 +1,71 @@
+"""What the engine needs to know about one API. Each `handlers/<api>/__init__.py` declares an
+`API = ApiDefinition(...)`; the engine finds it by name, never by a static import."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .errors import DEFAULT_STATUS, ApiError
+
+# An error renderer takes the error and its status and returns the JSON body.
+Renderer = Callable[[ApiError, int], Any]
+# A verifier takes the credential the engine extracted for one security scheme (a (user, password)
+# pair for Basic, the token for Bearer, the value for an API key) and the request, and returns the
+# principal, or raises ApiError (unauthorized / forbidden).
+Verifier = Callable[[Any, "RequestInfo"], Any]
+
+
+@dataclass
+class RequestInfo:
+    """What a verifier may look at besides the credential."""
+
+    method: str
+    path: str
+    headers: Any  # starlette Headers (case-insensitive)
+    query: Any  # starlette QueryParams
+    cookies: dict[str, str]
+    operation: dict[str, Any]  # the operation object from the spec
+
+
+@dataclass
+class ApiDefinition:
+    name: str  # URL prefix and handler package: handlers/<name>
+    title: str
+    spec: str  # file name under openapi/
+    render_error: Renderer
+    verifiers: dict[str, Verifier] = field(default_factory=dict)  # security scheme -> verifier
+    status: dict[str, int] = field(default_factory=dict)  # error kind -> status overrides
+    www_authenticate: str | None = None  # challenge sent with every 401
+    settings: dict[str, Any] = field(default_factory=dict)  # documented env settings, demo defaults
+    credentials: Callable[[Any, Any], list[dict]] | None = None  # (config, store) -> demo creds
+    on_start: Callable[[Any], None] | None = None  # (config) -> None, after fixtures load
+    response_headers: Callable[[Any], dict[str, str]] | None = None  # (request context) -> headers
+    expose_headers: list[str] = field(default_factory=list)  # for CORS
+    example: str = ""  # one curl, with {base} and credentials, for the README and the index
+
+    def status_for(self, error: ApiError) -> int:
+        if error.status is not None:
+            return error.status
+        return self.status.get(error.kind, DEFAULT_STATUS.get(error.kind, 500))
+
+    @property
+    def package(self) -> str:
+        return f"handlers.{self.name}"
+
+
+def load_api(name: str) -> ApiDefinition:
+    module = importlib.import_module(f"handlers.{name}")
+    api = getattr(module, "API", None)
+    if not isinstance(api, ApiDefinition):
+        raise RuntimeError(f"handlers.{name} does not define API = ApiDefinition(...)")
+    return api
+
+
+def discover(root: Path) -> list[str]:
+    """Every API that has both a spec and a handler package, in a stable order."""
+    specs = {p.stem for p in (root / "openapi").glob("*.yaml") if not p.stem.startswith("_")}
+    packages = {p.parent.name for p in (root / "handlers").glob("*/__init__.py")}
+    return sorted(specs & packages)

@@ -1,0 +1,217 @@
+"""The app factory. One ASGI app serves every API under `/<api>` + its real base path (or one
+API at the root), plus the index, Swagger UI, and the admin endpoints under `/__understudy`."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Mapping
+from urllib.parse import urlparse
+
+from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import Receive, Scope, Send
+
+from . import admin
+from .api import ApiDefinition, discover, load_api
+from .apiapp import build_api_app, load_spec
+from .config import DEFAULTS, Config, build_config
+from .context import RequestContext, reset_current, set_current
+from .docs import public_spec
+from .errors import ApiError
+from .journal import Journal
+from .responses import render_error
+from .store import MemoryStore, load_fixtures
+
+log = logging.getLogger("understudy")
+
+DOC_PATHS = ("/ui", "/ui/", "/openapi.json")
+
+
+@dataclass
+class Mount:
+    api: ApiDefinition
+    prefix: str  # "/timekit", or "" when one API is served at the root
+    base_path: str  # prefix + the API's real base path: "/timekit/v2"
+    app: Any  # the API's Connexion AsyncApp
+    spec: dict  # resolved spec, served with its server rewritten
+    spec_paths: set  # concrete paths the spec defines at the root of the mount (for "/" etc.)
+
+    @property
+    def name(self) -> str:
+        return self.api.name
+
+
+def real_base_path(spec: dict) -> str:
+    servers = spec.get("servers") or [{"url": "/"}]
+    return urlparse(servers[0]["url"]).path.rstrip("/")
+
+
+class Understudy:
+    def __init__(self, config: Config, apis: list[ApiDefinition]):
+        self.config = config
+        self.apis = {api.name: api for api in apis}
+        root = config["root"]
+        self.store = MemoryStore({api.name: load_fixtures(root / "fixtures" / api.name) for api in apis})
+        self.journal = Journal(int(config["journal_size"]))
+        single = config.get("single_api")
+        self.mounts: dict[str, Mount] = {}
+        for api in apis:
+            spec = load_spec(api, config)
+            prefix = "" if single else f"/{api.name}"
+            base_path = prefix + real_base_path(spec)
+            app = build_api_app(api, config, base_path)
+            spec_paths = {real_base_path(spec) + p for p in spec.get("paths", {})}
+            self.mounts[api.name] = Mount(api, prefix, base_path, app,
+                                          public_spec(spec, base_path), spec_paths)
+        for api in apis:
+            if api.on_start:
+                api.on_start(config)
+        self.router = admin.router(self)
+        expose = sorted({h for api in apis for h in api.expose_headers})
+        self.asgi = CORSMiddleware(
+            self.dispatch, allow_origin_regex=config["cors_origins"], allow_credentials=True,
+            allow_methods=["*"], allow_headers=["*"], expose_headers=expose, max_age=600,
+        )
+
+    # -- routing --------------------------------------------------------------------------
+    def mount_for(self, path: str) -> Mount | None:
+        """The API a path belongs to, or None for the engine's own pages."""
+        if path.startswith("/__understudy"):
+            return None
+        if self.config.get("single_api"):
+            mount = next(iter(self.mounts.values()))
+            rest = path
+        else:
+            name = path.split("/", 2)[1]
+            mount = self.mounts.get(name)
+            if mount is None:
+                return None
+            rest = path[len(mount.prefix):]
+        if (rest in DOC_PATHS or rest == "/" or rest == "") and path not in mount.spec_paths:
+            return None
+        return mount
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.asgi(scope, receive, send)
+
+    async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        mount = self.mount_for(scope["path"])
+        if mount is None:
+            await self.router(scope, receive, send)
+        else:
+            await self.call_api(mount, scope, receive, send)
+
+    async def lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def base_url(self, scope: Scope, mount: Mount) -> str:
+        headers = Headers(scope=scope)
+        host = headers.get("host")
+        if not host:
+            server = scope.get("server") or (self.config["host"], self.config["port"])
+            host = f"{server[0]}:{server[1]}"
+        return f"{scope.get('scheme', 'http')}://{host}{mount.base_path}"
+
+    # -- one API request --------------------------------------------------------------------
+    async def call_api(self, mount: Mount, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        headers = Headers(scope=scope)
+        ctx = RequestContext(
+            api=mount.name, store=self.store.view(mount.name), config=self.config,
+            base_url=self.base_url(scope, mount), headers=headers,
+        )
+        token = set_current(ctx)
+        state = {"status": None}
+        scope.setdefault("extensions", {})  # shared with Connexion's copies: routing lands here
+
+        async def send_with_headers(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                state["status"] = message["status"]
+                if mount.api.response_headers:
+                    extra = mount.api.response_headers(ctx)
+                    message = {**message, "headers": list(message.get("headers", [])) + [
+                        (k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in extra.items()
+                    ]}
+            await send(message)
+
+        try:
+            self.check_length(headers)
+            await mount.app(scope, receive, send_with_headers)
+        except Exception as exc:  # the API's own handlers render everything; this is the net
+            error = exc if isinstance(exc, ApiError) else ApiError("internal", "Internal server error")
+            if not isinstance(exc, ApiError):
+                log.error("error escaped %s", mount.name, exc_info=exc)
+            if state["status"] is None:
+                status, err_headers, body = render_error(mount.api, error)
+                await send_with_headers({
+                    "type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode())] + [
+                        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in err_headers.items()],
+                })
+                await send({"type": "http.response.body", "body": body})
+        finally:
+            reset_current(token)
+            routing = scope["extensions"].get("connexion_routing", {})
+            operation_id = routing.get("operation_id")
+            if operation_id and operation_id.startswith(mount.api.package + "."):
+                operation_id = operation_id[len(mount.api.package) + 1:]
+            self.journal.record({
+                "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                "api": mount.name,
+                "method": scope["method"],
+                "path": scope["path"],
+                "query": scope.get("query_string", b"").decode("latin-1"),
+                "operationId": operation_id,
+                "status": state["status"],
+                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+            })
+
+    def check_length(self, headers: Headers) -> None:
+        length = headers.get("content-length")
+        if length is None:
+            return
+        try:
+            size = int(length)
+        except ValueError:
+            raise ApiError("validation", "Content-Length is not a number")
+        limit = int(self.config["max_body_bytes"])
+        if size > limit:
+            raise ApiError("too_large", f"Request body is larger than {limit} bytes")
+
+    # -- views the admin pages use ------------------------------------------------------------
+    def credentials(self) -> dict[str, list[dict]]:
+        return {
+            name: mount.api.credentials(self.config, self.store.view(name)) if mount.api.credentials else []
+            for name, mount in self.mounts.items()
+        }
+
+    def reset(self, api: str | None = None) -> None:
+        self.store.reset(api)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Understudy:
+    """Build the server. `config` overrides DEFAULTS and the environment (see config.py)."""
+    overrides = dict(config or {})
+    root = overrides.get("root", DEFAULTS["root"])
+    single = overrides.get("single_api")
+    names = [single] if single else (overrides.get("apis") or discover(root))
+    apis = [load_api(name) for name in names]
+    settings: dict[str, Any] = {}
+    for api in apis:
+        settings.update(api.settings)
+    return Understudy(build_config(overrides, settings), apis)

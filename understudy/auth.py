@@ -1,0 +1,150 @@
+"""Authentication: the engine reads each operation's `security` from the spec, extracts the
+credential each scheme names, and asks the API's verifier for that scheme who is calling.
+
+Verifiers use `matching` / `same` to compare secrets in constant time."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from typing import Any, Iterable
+
+from connexion.middleware.abstract import RoutedAPI, RoutedMiddleware
+from starlette.datastructures import Headers, QueryParams
+from starlette.requests import cookie_parser
+from starlette.types import Receive, Scope, Send
+
+from .api import ApiDefinition, RequestInfo
+from .context import current
+from .errors import ApiError
+
+MISSING = object()
+
+
+def same(a: str | bytes, b: str | bytes) -> bool:
+    """Constant-time equality of two secrets."""
+    a = a.encode("utf-8") if isinstance(a, str) else a
+    b = b.encode("utf-8") if isinstance(b, str) else b
+    return hmac.compare_digest(a, b)
+
+
+def matching(candidates: Iterable[dict], **secrets: str) -> dict | None:
+    """The candidate whose fields equal every given secret, comparing every candidate in full
+    (no early exit), so the time taken does not tell which part was wrong."""
+    found = None
+    for candidate in candidates:
+        ok = True
+        for field, value in secrets.items():
+            ok &= same(str(candidate.get(field, "")), value)
+        if ok and found is None:
+            found = candidate
+    return found
+
+
+def parse_basic(header: str) -> tuple[str, str] | None:
+    """`Basic base64(user:password)` -> (user, password); None when it is not Basic at all."""
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ApiError("unauthorized", "Malformed Basic credentials")
+    user, sep, password = decoded.partition(":")
+    if not sep:
+        raise ApiError("unauthorized", "Malformed Basic credentials")
+    return user, password
+
+
+def extract(scheme: dict, headers: Headers, query: QueryParams, cookies: dict) -> Any:
+    """The credential a security scheme names, or MISSING."""
+    kind = scheme.get("type")
+    if kind == "http":
+        header = headers.get("authorization")
+        if not header:
+            return MISSING
+        name = scheme.get("scheme", "").lower()
+        if name == "basic":
+            parsed = parse_basic(header)
+            return MISSING if parsed is None else parsed
+        if name == "bearer":
+            prefix, _, token = header.partition(" ")
+            return token.strip() if prefix.lower() == "bearer" and token.strip() else MISSING
+        return header
+    if kind == "apiKey":
+        where, name = scheme.get("in"), scheme.get("name", "")
+        source = {"header": headers, "query": query, "cookie": cookies}.get(where, {})
+        value = source.get(name)
+        return value if value else MISSING
+    return MISSING
+
+
+def _rank(error: ApiError) -> int:
+    return {"forbidden": 2, "unauthorized": 1}.get(error.kind, 0)
+
+
+class AuthOperation:
+    def __init__(self, next_app, *, operation, api_definition: ApiDefinition):
+        self.next_app = next_app
+        self.operation = operation
+        self.requirements: list[dict] = operation.security or []
+        self.schemes: dict = operation.security_schemes or {}
+        self.api = api_definition
+        self.spec_operation = operation._operation if hasattr(operation, "_operation") else {}
+        for requirement in self.requirements:
+            for name in requirement:
+                if name not in self.api.verifiers:
+                    raise RuntimeError(f"{self.api.name}: no verifier for security scheme {name!r}")
+
+    def authenticate(self, scope: Scope) -> Any:
+        headers = Headers(scope=scope)
+        query = QueryParams(scope.get("query_string", b""))
+        cookies = cookie_parser(headers.get("cookie", ""))
+        info = RequestInfo(scope["method"], scope["path"], headers, query, cookies, self.spec_operation)
+        errors: list[ApiError] = []
+        for requirement in self.requirements:
+            if not requirement:  # {} makes the operation's credentials optional
+                return None
+            principal, ok = None, True
+            for name in requirement:
+                try:
+                    credential = extract(self.schemes[name], headers, query, cookies)
+                    if credential is MISSING:
+                        raise ApiError("unauthorized", _missing_message(self.schemes[name]))
+                    principal = self.api.verifiers[name](credential, info)
+                except ApiError as error:
+                    errors.append(error)
+                    ok = False
+                    break
+            if ok:
+                return principal
+        # The most specific failure wins: a wrong role over wrong credentials over missing ones.
+        raise max(errors, key=_rank) if errors else ApiError("unauthorized", "Authentication required")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.requirements:
+            current().principal = self.authenticate(scope)
+        await self.next_app(scope, receive, send)
+
+
+def _missing_message(scheme: dict) -> str:
+    if scheme.get("type") == "apiKey":
+        return f"Missing {scheme.get('name')} {scheme.get('in')}"
+    return f"Missing {scheme.get('scheme', 'http').capitalize()} credentials in the Authorization header"
+
+
+class AuthAPI(RoutedAPI[AuthOperation]):
+    def __init__(self, *args, api_definition: ApiDefinition, **kwargs):
+        self.api_definition = api_definition
+        super().__init__(*args, **kwargs)
+        self.add_paths()
+
+    def make_operation(self, operation) -> AuthOperation:
+        return AuthOperation(self.next_app, operation=operation, api_definition=self.api_definition)
+
+
+class AuthMiddleware(RoutedMiddleware[AuthAPI]):
+    api_cls = AuthAPI
+
+

@@ -1,0 +1,61 @@
+"""Configuration: one mapping of defaults, overridden by each API's settings, the environment,
+and explicit overrides (CLI or tests). Nothing is read at import time."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS: dict[str, Any] = {
+    "host": "127.0.0.1",
+    "port": 8000,
+    "root": ROOT,  # holds openapi/, handlers/, fixtures/
+    "apis": None,  # None: every API that has a spec in openapi/
+    "single_api": None,  # name of the API served at the root, or None
+    "cors_origins": ".*",  # regular expression of origins allowed to call with credentials
+    "max_body_bytes": 1_048_576,
+    "journal_size": 1000,
+    "validate_responses": False,
+}
+
+# Engine settings that can also come from the environment (UNDERSTUDY_<NAME>).
+_ENV_CASTS = {
+    "cors_origins": str,
+    "max_body_bytes": int,
+    "journal_size": int,
+    "validate_responses": lambda v: v.lower() in ("1", "true", "yes"),
+}
+
+
+class Config(dict):
+    """A dict of settings; API settings use their documented upper-case names."""
+
+    def flag(self, name: str) -> bool:
+        value = self.get(name)
+        if isinstance(value, str):
+            return value.strip().lower() in ("1", "true", "yes", "on")
+        return bool(value)
+
+
+def build_config(
+    overrides: Mapping[str, Any] | None = None,
+    api_settings: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """Defaults < API settings defaults < environment < overrides."""
+    environ = os.environ if environ is None else environ
+    config = Config(DEFAULTS)
+    config.update(api_settings or {})
+    for name in api_settings or {}:
+        if name in environ:
+            config[name] = environ[name]
+    for name, cast in _ENV_CASTS.items():
+        env_name = "UNDERSTUDY_" + name.upper()
+        if env_name in environ:
+            config[name] = cast(environ[env_name])
+    config.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    config["root"] = Path(config["root"])
+    return config

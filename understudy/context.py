@@ -1,0 +1,53 @@
+"""The current request's context: its API, the state it reads and writes, who is calling.
+Set by the engine for every request; handlers call `store()`, `principal()`, `settings()`."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from .store import StoreView
+
+
+@dataclass
+class RequestContext:
+    api: str
+    store: StoreView
+    config: Any
+    base_url: str  # where this API is served, e.g. http://127.0.0.1:8000/timekit/v2
+    headers: Any = None  # starlette Headers of the request
+    principal: Any = None  # whatever the API's verifier returned
+    extras: dict[str, Any] = field(default_factory=dict)  # API-specific per-request values
+
+
+_current: ContextVar[RequestContext] = ContextVar("understudy_request")
+
+
+def set_current(ctx: RequestContext):
+    return _current.set(ctx)
+
+
+def reset_current(token) -> None:
+    _current.reset(token)
+
+
+def current() -> RequestContext:
+    return _current.get()
+
+
+def store() -> StoreView:
+    return _current.get().store
+
+
+def principal() -> Any:
+    return _current.get().principal
+
+
+def settings() -> Any:
+    return _current.get().config
+
+
+def header(name: str, default: str | None = None) -> str | None:
+    headers = _current.get().headers
+    return headers.get(name, default) if headers is not None else default

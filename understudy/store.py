@@ -1,0 +1,180 @@
+"""State. Handlers reach it only through `Collection`-level calls on a per-API view, so another
+backend can replace `MemoryStore` without touching a handler.
+
+Documents are JSON objects keyed by their `id` (kept as given; looked up as a string). Every read
+returns a copy, every write stores a copy: nothing a handler does to a returned dict changes state.
+`update` applies a function under the store's lock, so concurrent updates never lose a write."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from .errors import conflict
+
+
+def clone(value: Any) -> Any:
+    """A deep copy of a JSON value; faster than copy.deepcopy for plain data."""
+    if isinstance(value, dict):
+        return {k: clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clone(v) for v in value]
+    return value
+
+
+def load_fixtures(folder: Path) -> dict[str, Any]:
+    """`fixtures/<api>/<collection>.json` -> {collection: list of documents (or one object)}."""
+    data: dict[str, Any] = {}
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.json")):
+            data[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+class MemoryStore:
+    """All APIs' state in one process, behind one lock."""
+
+    def __init__(self, fixtures: dict[str, dict[str, Any]]):
+        self._pristine = fixtures
+        self._lock = threading.RLock()
+        self._data: dict[str, dict[str, dict[str, Any]]] = {}
+        self._singletons: dict[str, dict[str, Any]] = {}
+        self._counters: dict[tuple[str, str], int] = {}
+        self.generation = 0  # bumps on every write; caches derived from state key on it
+        self.reset()
+
+    def reset(self, api: str | None = None) -> None:
+        with self._lock:
+            for name, collections in self._pristine.items():
+                if api is not None and name != api:
+                    continue
+                self._data[name] = {}
+                self._singletons[name] = {}
+                for coll, docs in collections.items():
+                    if isinstance(docs, list):
+                        self._data[name][coll] = {str(d["id"]): clone(d) for d in docs}
+                    else:
+                        self._singletons[name][coll] = clone(docs)
+                for key in [k for k in self._counters if k[0] == name]:
+                    del self._counters[key]
+            self.generation += 1
+
+    def view(self, api: str) -> "StoreView":
+        with self._lock:
+            self._data.setdefault(api, {})
+            self._singletons.setdefault(api, {})
+        return StoreView(self, api)
+
+    # -- primitives used by StoreView -------------------------------------------------------
+    def _coll(self, api: str, coll: str) -> dict[str, dict[str, Any]]:
+        return self._data[api].setdefault(coll, {})
+
+
+class StoreView:
+    """One API's collections. This is the whole interface handlers use."""
+
+    def __init__(self, store: MemoryStore, api: str):
+        self._store = store
+        self._api = api
+
+    @property
+    def generation(self) -> int:
+        return self._store.generation
+
+    def all(self, coll: str) -> list[dict[str, Any]]:
+        with self._store._lock:
+            return [clone(d) for d in self._store._coll(self._api, coll).values()]
+
+    def filter(self, coll: str, predicate: Callable[[dict], bool]) -> list[dict[str, Any]]:
+        with self._store._lock:
+            return [clone(d) for d in self._store._coll(self._api, coll).values() if predicate(d)]
+
+    def find(self, coll: str, **equals: Any) -> list[dict[str, Any]]:
+        return self.filter(coll, lambda d: all(d.get(k) == v for k, v in equals.items()))
+
+    def first(self, coll: str, **equals: Any) -> dict[str, Any] | None:
+        found = self.find(coll, **equals)
+        return found[0] if found else None
+
+    def get(self, coll: str, ident: Any) -> dict[str, Any] | None:
+        with self._store._lock:
+            doc = self._store._coll(self._api, coll).get(str(ident))
+            return clone(doc) if doc is not None else None
+
+    def count(self, coll: str) -> int:
+        with self._store._lock:
+            return len(self._store._coll(self._api, coll))
+
+    def insert(self, coll: str, doc: dict[str, Any]) -> dict[str, Any]:
+        with self._store._lock:
+            docs = self._store._coll(self._api, coll)
+            key = str(doc["id"])
+            if key in docs:
+                raise conflict(f"{coll} {key} already exists", id=doc["id"])
+            docs[key] = clone(doc)
+            self._store.generation += 1
+            return clone(doc)
+
+    def insert_many(self, coll: str, new_docs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """All or nothing."""
+        with self._store._lock:
+            new_docs = list(new_docs)
+            docs = self._store._coll(self._api, coll)
+            keys = [str(d["id"]) for d in new_docs]
+            taken = [k for k in keys if k in docs]
+            if taken or len(set(keys)) != len(keys):
+                raise conflict(f"{coll} {', '.join(taken) or 'ids'} already exist")
+            for key, doc in zip(keys, new_docs):
+                docs[key] = clone(doc)
+            self._store.generation += 1
+            return [clone(d) for d in new_docs]
+
+    def update(
+        self, coll: str, ident: Any, change: Callable[[dict[str, Any]], Any] | dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Apply `change` (a dict to merge, or a function that edits the document in place) to
+        a working copy under the lock and store it; an exception leaves the document as it was.
+        Returns the new document, or None when there is no such id."""
+        with self._store._lock:
+            docs = self._store._coll(self._api, coll)
+            key = str(ident)
+            if key not in docs:
+                return None
+            doc = clone(docs[key])
+            if callable(change):
+                change(doc)
+            else:
+                doc.update(clone(change))
+            docs[key] = doc
+            self._store.generation += 1
+            return clone(doc)
+
+    def delete(self, coll: str, ident: Any) -> bool:
+        with self._store._lock:
+            removed = self._store._coll(self._api, coll).pop(str(ident), None)
+            if removed is not None:
+                self._store.generation += 1
+            return removed is not None
+
+    def next_id(self, coll: str) -> int:
+        """The next integer id of a collection with integer ids."""
+        with self._store._lock:
+            key = (self._api, coll)
+            if key not in self._store._counters:
+                ids = [d.get("id") for d in self._store._coll(self._api, coll).values()]
+                self._store._counters[key] = max((i for i in ids if isinstance(i, int)), default=0)
+            self._store._counters[key] += 1
+            return self._store._counters[key]
+
+    def singleton(self, name: str) -> Any:
+        """A fixture file that holds one object (settings, an app) rather than a list."""
+        with self._store._lock:
+            return clone(self._store._singletons[self._api].get(name))
+
+    def set_singleton(self, name: str, value: Any) -> Any:
+        with self._store._lock:
+            self._store._singletons[self._api][name] = clone(value)
+            self._store.generation += 1
+            return clone(value)

@@ -1,0 +1,208 @@
+"""Request validation compiled once per operation, reporting every violation at once.
+
+Replaces Connexion's RequestValidationMiddleware, which builds its validators on every request
+and stops at the first error. Parameters are parsed with Connexion's URI parser (so styles and
+arrays behave as Connexion's handlers see them), then checked with an OpenAPI 3.0 aware
+Draft 4 validator; the body is read once, checked for size, UTF-8 and JSON, validated, and
+replayed to the handler."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from connexion.datastructures import MediaTypeDict
+from connexion.json_schema import Draft4RequestValidator
+from connexion.lifecycle import ConnexionRequest
+from connexion.middleware.abstract import RoutedAPI, RoutedMiddleware
+from connexion.utils import boolean, extract_content_type, split_content_type
+from jsonschema import Draft4Validator
+from starlette.types import Receive, Scope, Send
+
+from .errors import ApiError, Violation
+
+FORMATS = Draft4Validator.FORMAT_CHECKER
+BODY_SCOPE_KEY = "understudy.body"
+
+
+def compile_schema(schema: dict) -> Draft4Validator:
+    return Draft4RequestValidator(schema, format_checker=FORMATS)
+
+
+def pointer(path) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+def schema_violations(validator: Draft4Validator, value: Any, location: str, where: str = ""):
+    """Every error of `value`, deepest-first within a oneOf/anyOf, as Violations."""
+    found = []
+    for error in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.path))):
+        at = pointer(error.absolute_path)
+        if location == "body":
+            found.append(Violation("body", at, error.message))
+        else:
+            found.append(Violation(location, where + (at if at else ""), error.message))
+    return found
+
+
+def _coerce_scalar(value: str, schema: dict) -> Any:
+    kind = schema.get("type")
+    try:
+        if kind == "integer":
+            return int(value)
+        if kind == "number":
+            return float(value)
+        if kind == "boolean":
+            return boolean(value)
+    except (ValueError, TypeError):
+        return value
+    if kind == "array":
+        item = schema.get("items", {})
+        return [_coerce_scalar(v.strip(), item) for v in value.split(",")]
+    return value
+
+
+class ValidationOperation:
+    def __init__(self, next_app, *, operation, max_body_bytes: int = 1_048_576, **_: Any):
+        self.next_app = next_app
+        self.operation = operation
+        self.max_body_bytes = max_body_bytes
+        self.uri_parser = operation._uri_parser_class(
+            operation.parameters, operation.body_definition()
+        )
+        self.params = [
+            (p["in"], p["name"], bool(p.get("required")), p.get("schema", {}),
+             compile_schema(p.get("schema", {})))
+            for p in operation.parameters
+        ]
+        self.consumes = [c.lower() for c in operation.consumes]
+        self.consumes_dict = MediaTypeDict([(c, None) for c in self.consumes])
+        request_body = operation.request_body
+        self.body_required = bool(request_body.get("required", False))
+        self.body_validators = MediaTypeDict(
+            (mime.lower(), compile_schema(media["schema"]))
+            for mime, media in request_body.get("content", {}).items()
+            if "schema" in media
+        )
+
+    # -- parameters ----------------------------------------------------------------------
+    def parameter_violations(self, scope: Scope) -> list[Violation]:
+        request = ConnexionRequest(scope, uri_parser=self.uri_parser)
+        query = request.query_params
+        path = request.path_params
+        headers = request.headers
+        cookies = request.cookies
+        found: list[Violation] = []
+        for where, name, required, schema, validator in self.params:
+            if where == "query":
+                value = query.get(name)
+            elif where == "path":
+                value = path.get(name)
+            elif where == "header":
+                raw = headers.get(name)
+                value = None if raw is None else _coerce_scalar(raw, schema)
+            else:
+                raw = cookies.get(name)
+                value = None if raw is None else _coerce_scalar(raw, schema)
+            if value is None:
+                if required:
+                    found.append(Violation(where, name, f"{where} parameter {name} is required"))
+                continue
+            if where == "path" and value == "":
+                found.append(Violation(where, name, f"path parameter {name} must not be empty"))
+                continue
+            found.extend(schema_violations(validator, value, where, name))
+        return found
+
+    # -- body ----------------------------------------------------------------------------
+    async def read_body(self, receive: Receive) -> tuple[bytes, list[dict]]:
+        messages, chunks, size = [], [], 0
+        more = True
+        while more:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                raise ApiError(
+                    "too_large", f"Request body is larger than {self.max_body_bytes} bytes",
+                    [Violation("body", "", f"larger than {self.max_body_bytes} bytes")],
+                )
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        return b"".join(chunks), messages
+
+    def body_violations(self, scope: Scope, raw: bytes) -> tuple[str, list[Violation], Any]:
+        """(kind, violations, parsed body) for a request whose operation takes a body."""
+        content_type = extract_content_type(scope["headers"])
+        mime, encoding = split_content_type(content_type)
+        if mime is None:  # no Content-Type: take the operation's first, as clients often omit it
+            mime = self.consumes[0] if self.consumes else "application/json"
+        mime = mime.lower()
+        if not raw:
+            if self.body_required:
+                return "validation", [Violation("body", "", "request body is required")], None
+            return "validation", [], None
+        if self.consumes and mime not in self.consumes_dict:
+            message = f"Content-Type {mime} is not accepted; send {', '.join(self.consumes)}"
+            return "media_type", [Violation("header", "Content-Type", message)], None
+        try:
+            text = raw.decode(encoding or "utf-8")
+        except (UnicodeDecodeError, LookupError):
+            return "malformed", [Violation("body", "", f"body is not valid {encoding or 'utf-8'} text")], None
+        validator = self.body_validators.get(mime)
+        if mime == "application/json" or mime.endswith("+json"):
+            try:
+                body = json.loads(text)
+            except ValueError as error:
+                return "malformed", [Violation("body", "", f"body is not valid JSON: {error}")], None
+        else:
+            body = text
+        if validator is None:
+            return "validation", [], body
+        return "validation", schema_violations(validator, body, "body"), body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        violations = self.parameter_violations(scope)
+        kind = "validation"
+        if self.operation.request_body:
+            raw, messages = await self.read_body(receive)
+            kind, body_violations, body = self.body_violations(scope, raw)
+            violations.extend(body_violations)
+            scope[BODY_SCOPE_KEY] = body
+            receive = _replay(messages, receive)
+        if violations:
+            message = {
+                "validation": "Request is not valid",
+                "malformed": "Request body could not be parsed",
+                "media_type": "Unsupported Content-Type",
+            }[kind]
+            raise ApiError(kind, message, violations)
+        await self.next_app(scope, receive, send)
+
+
+def _replay(messages: list[dict], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replay() -> dict:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay
+
+
+class ValidationAPI(RoutedAPI[ValidationOperation]):
+    def __init__(self, *args, max_body_bytes: int = 1_048_576, **kwargs):
+        self.max_body_bytes = max_body_bytes
+        super().__init__(*args, **kwargs)
+        self.add_paths()
+
+    def make_operation(self, operation) -> ValidationOperation:
+        return ValidationOperation(self.next_app, operation=operation, max_body_bytes=self.max_body_bytes)
+
+
+class ValidationMiddleware(RoutedMiddleware[ValidationAPI]):
+    api_cls = ValidationAPI
