@@ -45,6 +45,7 @@ class ApiDefinition:
     response_headers: Callable[[Any], dict[str, str]] | None = None  # (request context) -> headers
     expose_headers: list[str] = field(default_factory=list)  # for CORS
     example: str = ""  # one curl, with {base} and credentials, for the README and the index
+    commands: dict[str, Callable[[list[str]], int]] = field(default_factory=dict)  # CLI extras
 
     def status_for(self, error: ApiError) -> int:
         if error.status is not None:

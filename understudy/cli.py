@@ -1,0 +1,93 @@
+"""`understudy serve | credentials | <api command>`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from typing import Any
+
+from .api import discover, load_api
+from .config import DEFAULTS
+
+
+def credential_lines(server) -> list[str]:
+    lines = []
+    for name, mount in server.mounts.items():
+        lines.append(f"  {mount.api.title:<28} {mount.base_path}")
+        for cred in server.credentials()[name]:
+            lines.append(f"      {cred.get('describe', cred)}")
+    return lines
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    overrides: dict[str, Any] = {"host": args.host, "port": args.port, "single_api": args.api}
+    server = create_app(overrides)
+    origin = f"http://{args.host}:{args.port}"
+    print(f"understudy serving {len(server.mounts)} API(s) at {origin}")
+    credentials = server.credentials()
+    for name, mount in server.mounts.items():
+        print(f"\n  {mount.api.title}\n    base URL   {origin}{mount.base_path}\n"
+              f"    Swagger UI {origin}{mount.prefix}/ui/")
+        for cred in credentials[name]:
+            print(f"    demo       {cred.get('describe', cred)}")
+    print()
+    print(f"Index: {origin}/   Reset: POST {origin}/__understudy/reset   Journal: {origin}/__understudy/requests")
+    sys.stdout.flush()
+    uvicorn.run(server, host=args.host, port=args.port, log_level=args.log_level, access_log=args.access_log)
+    return 0
+
+
+def cmd_credentials(args: argparse.Namespace) -> int:
+    from .app import create_app
+
+    server = create_app({"single_api": args.api} if args.api else None)
+    if args.json:
+        print(json.dumps(server.credentials(), indent=2))
+    else:
+        for line in credential_lines(server):
+            print(line)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    apis = discover(DEFAULTS["root"])
+    # API-specific commands: `understudy <command> <api> ...` (e.g. `understudy token timbr`).
+    if len(argv) >= 2 and argv[1] in apis:
+        command = load_api(argv[1]).commands.get(argv[0])
+        if command is not None:
+            return command(argv[2:])
+
+    parser = argparse.ArgumentParser(prog="understudy", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve every API (or one, at the root)")
+    serve.add_argument("--api", choices=apis, help="serve only this API, at the root, with its real paths")
+    serve.add_argument("--host", default=DEFAULTS["host"])
+    serve.add_argument("--port", type=int, default=DEFAULTS["port"])
+    serve.add_argument("--log-level", default="warning")
+    serve.add_argument("--access-log", action="store_true")
+    serve.set_defaults(func=cmd_serve)
+    creds = sub.add_parser("credentials", help="print every API's demo credentials")
+    creds.add_argument("--json", action="store_true")
+    creds.add_argument("--api", choices=apis)
+    creds.set_defaults(func=cmd_credentials)
+    extra = sorted({c for name in apis for c in load_api(name).commands})
+    for command in extra:
+        users = [n for n in apis if command in load_api(n).commands]
+        sub.add_parser(command, help=f"API command, for: {', '.join(users)} "
+                                     f"(understudy {command} <api> --help)")
+    args = parser.parse_args(argv)
+    if not hasattr(args, "func"):
+        parser.error(f"usage: understudy {args.command} <api> ...")
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
