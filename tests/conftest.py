@@ -41,3 +41,49 @@ def fresh_state(request):
 def client(app):
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app on a real socket (127.0.0.1, a free port), for clients that need one."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.time() + 10
+    while not server.started and time.time() < deadline:
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=5)
+
+
+# -- the number of Schemathesis cases, summed over xdist workers ------------------------------------
+def pytest_sessionfinish(session):
+    from contract import CASES
+
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["schemathesis_cases"] = dict(CASES)
+
+
+def pytest_testnodedown(node, error):
+    from contract import CASES
+
+    CASES.update(getattr(node, "workeroutput", {}).get("schemathesis_cases", {}))
+
+
+def pytest_terminal_summary(terminalreporter):
+    from contract import CASES
+
+    if CASES:
+        per_api = ", ".join(f"{api} {n}" for api, n in sorted(CASES.items()))
+        terminalreporter.write_line(f"Schemathesis cases: {sum(CASES.values())} ({per_api})")

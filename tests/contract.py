@@ -1,12 +1,15 @@
 """The contract idiom shared by every API's Schemathesis test: load the served spec from the
-in-process app, authenticate every security scheme, reset state between cases."""
+in-process app, authenticate every security scheme, reset state between cases, count the cases."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import schemathesis
 from schemathesis.config import SchemathesisConfig
+
+CASES: Counter = Counter()  # api -> cases run in this process (reported at the end of the run)
 
 
 def contract_schema(app, api: str, auth: dict[str, dict[str, Any]], *, max_examples: int = 25,
@@ -16,7 +19,14 @@ def contract_schema(app, api: str, auth: dict[str, dict[str, Any]], *, max_examp
     config = SchemathesisConfig.from_dict({
         "auth": {"openapi": auth},
         "generation": {"max-examples": max_examples},
-        "checks": {"enabled": True},
         **(extra or {}),
     })
     return schemathesis.openapi.from_asgi(f"/{api}/openapi.json", app, config=config)
+
+
+def check(app, api: str, case, **kwargs):
+    """Run one case from a fresh state with every default check; responses are also validated
+    against the spec by the app itself."""
+    app.reset()
+    CASES[api] += 1
+    return case.call_and_validate(**kwargs)

@@ -1,0 +1,52 @@
+"""Every spec is valid OpenAPI 3 and every operation resolves to a handler."""
+
+import pytest
+import yaml
+from openapi_spec_validator import validate
+
+from conftest import OPENAPI
+from understudy.api import discover, load_api
+from conftest import ROOT
+
+APIS = discover(ROOT)
+METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+
+def operations(api):
+    spec = yaml.safe_load((OPENAPI / f"{api}.yaml").read_text())
+    return [(path, method, op) for path, item in spec["paths"].items()
+            for method, op in item.items() if method in METHODS]
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_spec_is_valid_openapi(api):
+    validate(yaml.safe_load((OPENAPI / f"{api}.yaml").read_text()))
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_every_operation_has_an_operation_id_that_resolves(api):
+    import importlib
+
+    missing = []
+    for path, method, op in operations(api):
+        module, _, function = op.get("operationId", "").rpartition(".")
+        try:
+            getattr(importlib.import_module(f"handlers.{api}.{module}"), function)
+        except (ImportError, AttributeError, ValueError):
+            missing.append(f"{method.upper()} {path}: {op.get('operationId')}")
+    assert missing == []
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_every_operation_documents_its_auth_failures(api):
+    spec = yaml.safe_load((OPENAPI / f"{api}.yaml").read_text())
+    undocumented = [f"{m.upper()} {p}" for p, m, op in operations(api)
+                    if op.get("security", spec.get("security")) and "401" not in op["responses"]]
+    assert undocumented == []
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_api_definition_matches_its_spec(api):
+    definition = load_api(api)
+    spec = yaml.safe_load((OPENAPI / definition.spec).read_text())
+    assert set(spec.get("components", {}).get("securitySchemes", {})) <= set(definition.verifiers)
