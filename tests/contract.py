@@ -12,12 +12,15 @@ from schemathesis.config import SchemathesisConfig
 CASES: Counter = Counter()  # api -> cases run in this process (reported at the end of the run)
 
 
-def contract_schema(app, api: str, auth: dict[str, dict[str, Any]], *, max_examples: int = 25,
-                    extra: dict[str, Any] | None = None):
+def contract_schema(app, api: str, auth: dict[str, dict[str, Any]] | None = None, *,
+                    max_examples: int = 25, extra: dict[str, Any] | None = None):
     """`auth` maps each security scheme of the spec to its credentials, as Schemathesis'
-    `[auth.openapi.<scheme>]` takes them (username/password, api_key, bearer)."""
+    `[auth.openapi.<scheme>]` takes them (username/password, api_key, bearer); by default the
+    API's own demo credentials (`ApiDefinition.contract_auth`)."""
+    if auth is None:
+        auth = app.apis[api].contract_auth(app.config)
     config = SchemathesisConfig.from_dict({
-        "auth": {"openapi": auth},
+        **({"auth": {"openapi": auth}} if auth else {}),
         "generation": {"max-examples": max_examples},
         **(extra or {}),
     })

@@ -150,7 +150,7 @@ def test_journal_is_bounded():
 def test_reset_restores_the_fixtures(client, app):
     app.store.view("tiikr").delete("workflows", 1)
     assert client.get("/tiikr/api/v1/workflows/1", headers=OWNER).status_code == 404
-    assert client.post("/__understudy/reset").json() == {"reset": "all"}
+    assert client.post("/__understudy/reset").json() == {"reset": "all", "session": None}
     assert client.get("/tiikr/api/v1/workflows/1", headers=OWNER).status_code == 200
 
 

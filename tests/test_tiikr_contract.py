@@ -5,7 +5,7 @@ from contract import check, contract_schema
 from understudy.app import create_app
 
 APP = create_app({**TEST_CONFIG, "apis": ["tiikr"]})
-schema = contract_schema(APP, "tiikr", {"basicAuth": {"username": "owner", "password": "owner-password"}})
+schema = contract_schema(APP, "tiikr")
 
 
 @schema.parametrize()

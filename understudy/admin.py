@@ -1,5 +1,5 @@
-"""The engine's own pages: the index, Swagger UI and specs, and the admin endpoints under
-`/__understudy` (reset, the request journal, credentials)."""
+"""The engine's own pages: the index, each API's Swagger UI and spec, and the UI's assets.
+(The admin endpoints are an API of their own: admin.yaml, admin_api.py.)"""
 
 from __future__ import annotations
 
@@ -46,29 +46,6 @@ def router(server: "Understudy") -> Router:
             "reset": "/__understudy/reset", "requests": "/__understudy/requests",
             "credentials": "/__understudy/credentials"}})
 
-    async def reset(request: Request) -> Response:
-        api = request.query_params.get("api")
-        if api is not None and api not in server.mounts:
-            return json_response({"error": f"unknown api {api}"}, 404)
-        server.reset(api)
-        return json_response({"reset": api or "all"})
-
-    async def requests(request: Request) -> Response:
-        q = request.query_params
-        status = q.get("status")
-        entries = server.journal.entries(
-            api=q.get("api"), operationId=q.get("operation"), method=q.get("method"),
-            path=q.get("path"), status=status,
-        )
-        return json_response({"requests": entries, "count": len(entries)})
-
-    async def clear_requests(request: Request) -> Response:
-        server.journal.clear()
-        return json_response({"cleared": True})
-
-    async def credentials(request: Request) -> Response:
-        return json_response(server.credentials())
-
     async def swagger_asset(request: Request) -> Response:
         found = asset(request.path_params["name"])
         if found is None:
@@ -78,14 +55,11 @@ def router(server: "Understudy") -> Router:
 
     routes = [
         Route("/", index),
-        Route("/__understudy/reset", reset, methods=["POST"]),
-        Route("/__understudy/requests", requests, methods=["GET"]),
-        Route("/__understudy/requests", clear_requests, methods=["DELETE"]),
-        Route("/__understudy/credentials", credentials, methods=["GET"]),
         Route(ASSETS_URL + "/{name:path}", swagger_asset),
     ]
     for mount in server.mounts.values():
         routes += doc_routes(mount)
+    routes += doc_routes(server.admin)
 
     async def not_found(scope, receive, send) -> None:
         path = scope["path"]

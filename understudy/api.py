@@ -46,15 +46,25 @@ class ApiDefinition:
     expose_headers: list[str] = field(default_factory=list)  # for CORS
     example: str = ""  # one curl, with {base} and credentials, for the README and the index
     commands: dict[str, Callable[[list[str]], int]] = field(default_factory=dict)  # CLI extras
+    # Demo credentials per security scheme, as Schemathesis' [auth.openapi.<scheme>] takes them
+    # (username/password, api_key, bearer): used by `understudy contract` and the contract tests.
+    contract_auth: Callable[[Any], dict[str, dict]] | None = None
 
     def status_for(self, error: ApiError) -> int:
         if error.status is not None:
             return error.status
         return self.status.get(error.kind, DEFAULT_STATUS.get(error.kind, 500))
 
+    handlers: str | None = None  # the package operationIds resolve in; default handlers.<name>
+
     @property
     def package(self) -> str:
-        return f"handlers.{self.name}"
+        return self.handlers or f"handlers.{self.name}"
+
+    def spec_path(self, config: Any) -> Path:
+        """`spec` is a file under openapi/, or an absolute path (the engine's own admin spec)."""
+        path = Path(self.spec)
+        return path if path.is_absolute() else Path(config["root"]) / "openapi" / path
 
 
 def load_api(name: str) -> ApiDefinition:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import re
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from connexion import AsyncApp
@@ -25,6 +24,7 @@ from starlette.exceptions import HTTPException
 
 from .api import ApiDefinition
 from .auth import AuthMiddleware
+from .controls import ControlsMiddleware
 from .errors import ApiError, Violation
 from .responses import JSON, render_error
 from .validation import ValidationMiddleware
@@ -106,13 +106,14 @@ def as_api_error(exc: Exception, method: str, path: str, allow: AllowTable) -> A
 
 
 def build_api_app(api: ApiDefinition, config: Any, base_path: str) -> AsyncApp:
-    spec_path = Path(config["root"]) / "openapi" / api.spec
+    spec_path = api.spec_path(config)
     middlewares = [
         ExceptionMiddleware,
         Routing,
-        AuthMiddleware,
-        ValidationMiddleware,
         *([ResponseValidationMiddleware] if config.get("validate_responses") else []),
+        AuthMiddleware,
+        ControlsMiddleware,
+        ValidationMiddleware,
         LifespanMiddleware,
         ContextMiddleware,
     ]
@@ -146,7 +147,6 @@ def build_api_app(api: ApiDefinition, config: Any, base_path: str) -> AsyncApp:
 
 def load_spec(api: ApiDefinition, config: Any) -> dict:
     """The spec as Connexion resolved it (every $ref inlined), for serving and tests."""
-    app_spec = Path(config["root"]) / "openapi" / api.spec
     from connexion.spec import Specification
 
-    return Specification.load(app_spec).spec
+    return Specification.load(api.spec_path(config)).spec

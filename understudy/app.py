@@ -15,15 +15,19 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Receive, Scope, Send
 
 from . import admin
+from .admin_api import ADMIN
 from .api import ApiDefinition, discover, load_api
 from .apiapp import build_api_app, load_spec
 from .config import DEFAULTS, Config, build_config
 from .context import RequestContext, reset_current, set_current
+from .controls import RAW_SEND, Rules
 from .docs import public_spec
-from .errors import ApiError
-from .journal import Journal
+from .errors import ApiError, Violation
+from .journal import Journal, request_record
 from .responses import render_error
-from .store import MemoryStore, load_fixtures
+from .sessions import HEADER as SESSION_HEADER
+from .sessions import Sessions, check_name
+from .store import load_fixtures
 
 log = logging.getLogger("understudy")
 
@@ -44,17 +48,48 @@ class Mount:
         return self.api.name
 
 
+async def read_body(receive: Receive, limit: int) -> tuple[bytes, Receive]:
+    """The whole request body (refused past `limit`), and a receive that replays it."""
+    chunks, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise ApiError("too_large", f"Request body is larger than {limit} bytes",
+                           [Violation("body", "", f"larger than {limit} bytes")])
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    body = b"".join(chunks)
+    replayed = False
+
+    async def replay() -> dict:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
+
+
 def real_base_path(spec: dict) -> str:
     servers = spec.get("servers") or [{"url": "/"}]
     return urlparse(servers[0]["url"]).path.rstrip("/")
 
 
 class Understudy:
-    def __init__(self, config: Config, apis: list[ApiDefinition]):
+    def __init__(self, config: Config, apis: list[ApiDefinition], sessions: Sessions | None = None):
         self.config = config
         self.apis = {api.name: api for api in apis}
         root = config["root"]
-        self.store = MemoryStore({api.name: load_fixtures(root / "fixtures" / api.name) for api in apis})
+        self.sessions = sessions or Sessions(
+            {api.name: load_fixtures(root / "fixtures" / api.name) for api in apis},
+            float(config["session_ttl_seconds"]), int(config["max_sessions"]))
+        self.store = self.sessions.default
+        self.rules = Rules(self.store.view("__understudy"))
         self.journal = Journal(int(config["journal_size"]))
         single = config.get("single_api")
         self.mounts: dict[str, Mount] = {}
@@ -69,6 +104,9 @@ class Understudy:
         for api in apis:
             if api.on_start:
                 api.on_start(config)
+        spec = load_spec(ADMIN, config)
+        self.admin = Mount(ADMIN, "/__understudy", "", build_api_app(ADMIN, config, ""),
+                           public_spec(spec, ""), set(spec["paths"]))
         self.router = admin.router(self)
         expose = sorted({h for api in apis for h in api.expose_headers})
         self.asgi = CORSMiddleware(
@@ -80,7 +118,8 @@ class Understudy:
     def mount_for(self, path: str) -> Mount | None:
         """The API a path belongs to, or None for the engine's own pages."""
         if path.startswith("/__understudy"):
-            return None
+            return self.admin if path in self.admin.spec_paths or path.startswith("/__understudy/controls/") \
+                or path.startswith("/__understudy/sessions/") else None
         if self.config.get("single_api"):
             mount = next(iter(self.mounts.values()))
             rest = path
@@ -95,6 +134,7 @@ class Understudy:
         return mount
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope[RAW_SEND] = send  # the server's own send, for faults that break the connection
         await self.asgi(scope, receive, send)
 
     async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -106,8 +146,19 @@ class Understudy:
         mount = self.mount_for(scope["path"])
         if mount is None:
             await self.router(scope, receive, send)
+        elif mount is self.admin:
+            await self.call_admin(scope, receive, send)
         else:
             await self.call_api(mount, scope, receive, send)
+
+    async def call_admin(self, scope: Scope, receive: Receive, send: Send) -> None:
+        ctx = RequestContext(api=ADMIN.name, store=self.store.view(ADMIN.name), config=self.config,
+                             base_url="", headers=Headers(scope=scope), extras={"server": self})
+        token = set_current(ctx)
+        try:
+            await self.admin.app(scope, receive, send)
+        finally:
+            reset_current(token)
 
     async def lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -130,12 +181,16 @@ class Understudy:
     async def call_api(self, mount: Mount, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         headers = Headers(scope=scope)
+        session = headers.get(SESSION_HEADER)
         ctx = RequestContext(
             api=mount.name, store=self.store.view(mount.name), config=self.config,
-            base_url=self.base_url(scope, mount), headers=headers,
+            base_url=self.base_url(scope, mount), headers=headers, session=session,
         )
+        ctx.take_rule = lambda operation_id: self.rules.take(
+            mount.name, self.short_operation_id(mount, operation_id), scope["method"], scope["path"], session)
         token = set_current(ctx)
-        state = {"status": None}
+        state: dict[str, Any] = {"status": None}
+        body = b""
         scope.setdefault("extensions", {})  # shared with Connexion's copies: routing lands here
 
         async def send_with_headers(message: dict) -> None:
@@ -149,37 +204,48 @@ class Understudy:
             await send(message)
 
         try:
+            if session is not None:
+                ctx.store = self.sessions.store(check_name(session)).view(mount.name)
             self.check_length(headers)
+            body, receive = await read_body(receive, int(self.config["max_body_bytes"]))
             await mount.app(scope, receive, send_with_headers)
         except Exception as exc:  # the API's own handlers render everything; this is the net
             error = exc if isinstance(exc, ApiError) else ApiError("internal", "Internal server error")
             if not isinstance(exc, ApiError):
                 log.error("error escaped %s", mount.name, exc_info=exc)
             if state["status"] is None:
-                status, err_headers, body = render_error(mount.api, error)
+                status, err_headers, payload = render_error(mount.api, error)
                 await send_with_headers({
                     "type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode())] + [
+                                (b"content-length", str(len(payload)).encode())] + [
                         (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in err_headers.items()],
                 })
-                await send({"type": "http.response.body", "body": body})
+                await send({"type": "http.response.body", "body": payload})
         finally:
             reset_current(token)
             routing = scope["extensions"].get("connexion_routing", {})
-            operation_id = routing.get("operation_id")
-            if operation_id and operation_id.startswith(mount.api.package + "."):
-                operation_id = operation_id[len(mount.api.package) + 1:]
             self.journal.record({
                 "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
                 "api": mount.name,
+                "session": session,
                 "method": scope["method"],
                 "path": scope["path"],
                 "query": scope.get("query_string", b"").decode("latin-1"),
-                "operationId": operation_id,
+                "operationId": self.short_operation_id(mount, routing.get("operation_id")),
                 "status": state["status"],
                 "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                "request": request_record(headers, body[: int(self.config["journal_body_bytes"])]),
+                "fault": getattr(ctx.extras.get("prefer"), "fault", None),
             })
+
+    @staticmethod
+    def short_operation_id(mount: Mount, operation_id: str | None) -> str | None:
+        """The operationId as the spec writes it (Connexion reports the resolved module path)."""
+        prefix = mount.api.package + "."
+        if operation_id and operation_id.startswith(prefix):
+            return operation_id[len(prefix):]
+        return operation_id
 
     def check_length(self, headers: Headers) -> None:
         length = headers.get("content-length")
@@ -200,12 +266,13 @@ class Understudy:
             for name, mount in self.mounts.items()
         }
 
-    def reset(self, api: str | None = None) -> None:
-        self.store.reset(api)
+    def reset(self, api: str | None = None, session: str | None = None) -> bool:
+        return self.sessions.reset(session, api)
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Understudy:
-    """Build the server. `config` overrides DEFAULTS and the environment (see config.py)."""
+def create_app(config: Mapping[str, Any] | None = None, sessions: Sessions | None = None) -> Understudy:
+    """Build the server. `config` overrides DEFAULTS and the environment (see config.py);
+    `sessions` carries the state of a previous build over (hot reload)."""
     overrides = dict(config or {})
     root = overrides.get("root", DEFAULTS["root"])
     single = overrides.get("single_api")
@@ -214,4 +281,4 @@ def create_app(config: Mapping[str, Any] | None = None) -> Understudy:
     settings: dict[str, Any] = {}
     for api in apis:
         settings.update(api.settings)
-    return Understudy(build_config(overrides, settings), apis)
+    return Understudy(build_config(overrides, settings), apis, sessions)

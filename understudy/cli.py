@@ -27,7 +27,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .app import create_app
 
     overrides: dict[str, Any] = {"host": args.host, "port": args.port, "single_api": args.api}
-    server = create_app(overrides)
+    if args.reload:
+        from .reload import Reloader
+
+        reloader = Reloader(lambda sessions=None: create_app(overrides, sessions), DEFAULTS["root"])
+        server, app = reloader.current, reloader
+    else:
+        server = app = create_app(overrides)
     origin = f"http://{args.host}:{args.port}"
     print(f"understudy serving {len(server.mounts)} API(s) at {origin}")
     credentials = server.credentials()
@@ -38,8 +44,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(f"    demo       {cred.get('describe', cred)}")
     print()
     print(f"Index: {origin}/   Reset: POST {origin}/__understudy/reset   Journal: {origin}/__understudy/requests")
+    if args.reload:
+        print("Watching openapi/, handlers/ and fixtures/ for changes.")
     sys.stdout.flush()
-    uvicorn.run(server, host=args.host, port=args.port, log_level=args.log_level, access_log=args.access_log)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.access_log)
     return 0
 
 
@@ -59,6 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     argv = list(sys.argv[1:] if argv is None else argv)
     apis = discover(DEFAULTS["root"])
+    if argv[:1] == ["contract"]:
+        from .contract import main as contract
+
+        return contract(argv[1:])
     # API-specific commands: `understudy <command> <api> ...` (e.g. `understudy token timbr`).
     if len(argv) >= 2 and argv[1] in apis:
         command = load_api(argv[1]).commands.get(argv[0])
@@ -73,11 +85,15 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=DEFAULTS["port"])
     serve.add_argument("--log-level", default="warning")
     serve.add_argument("--access-log", action="store_true")
+    serve.add_argument("--reload", action="store_true",
+                       help="pick up edits to openapi/, handlers/ and fixtures/ without a restart")
     serve.set_defaults(func=cmd_serve)
     creds = sub.add_parser("credentials", help="print every API's demo credentials")
     creds.add_argument("--json", action="store_true")
     creds.add_argument("--api", choices=apis)
     creds.set_defaults(func=cmd_credentials)
+    sub.add_parser("contract", help="run the API's contract (Schemathesis) against any server "
+                                    "(understudy contract <api> --base-url URL --help)")
     extra = sorted({c for name in apis for c in load_api(name).commands})
     for command in extra:
         users = [n for n in apis if command in load_api(n).commands]

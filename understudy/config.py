@@ -18,6 +18,9 @@ DEFAULTS: dict[str, Any] = {
     "cors_origins": ".*",  # regular expression of origins allowed to call with credentials
     "max_body_bytes": 1_048_576,
     "journal_size": 1000,
+    "journal_body_bytes": 65_536,  # request bodies kept in the journal are cut to this size
+    "session_ttl_seconds": 1800,  # idle sessions expire
+    "max_sessions": 100,
     "validate_responses": False,
 }
 
@@ -26,6 +29,8 @@ _ENV_CASTS = {
     "cors_origins": str,
     "max_body_bytes": int,
     "journal_size": int,
+    "session_ttl_seconds": float,
+    "max_sessions": int,
     "validate_responses": lambda v: v.lower() in ("1", "true", "yes"),
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from .store import StoreView
 
@@ -18,6 +18,8 @@ class RequestContext:
     base_url: str  # where this API is served, e.g. http://127.0.0.1:8000/timekit/v2
     headers: Any = None  # starlette Headers of the request
     principal: Any = None  # whatever the API's verifier returned
+    session: str | None = None  # X-Understudy-Session, when the request names one
+    take_rule: Callable[[str], Any] | None = None  # a session control for this operation, if any
     extras: dict[str, Any] = field(default_factory=dict)  # API-specific per-request values
 
 

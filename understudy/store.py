@@ -43,33 +43,37 @@ class MemoryStore:
         self._singletons: dict[str, dict[str, Any]] = {}
         self._counters: dict[tuple[str, str], int] = {}
         self.generation = 0  # bumps on every write; caches derived from state key on it
-        self.reset()
 
     def reset(self, api: str | None = None) -> None:
+        """Back to the fixtures (copied lazily, on the next read of each API)."""
         with self._lock:
-            for name, collections in self._pristine.items():
-                if api is not None and name != api:
-                    continue
-                self._data[name] = {}
-                self._singletons[name] = {}
-                for coll, docs in collections.items():
-                    if isinstance(docs, list):
-                        self._data[name][coll] = {str(d["id"]): clone(d) for d in docs}
-                    else:
-                        self._singletons[name][coll] = clone(docs)
-                for key in [k for k in self._counters if k[0] == name]:
-                    del self._counters[key]
+            for name in list(self._data) if api is None else [api]:
+                self._data.pop(name, None)
+                self._singletons.pop(name, None)
+            for key in [k for k in self._counters if api is None or k[0] == api]:
+                del self._counters[key]
             self.generation += 1
 
+    def _materialize(self, api: str) -> None:
+        collections = self._pristine.get(api, {})
+        self._data[api] = {coll: {str(d["id"]): clone(d) for d in docs}
+                           for coll, docs in collections.items() if isinstance(docs, list)}
+        self._singletons[api] = {coll: clone(doc) for coll, doc in collections.items()
+                                 if not isinstance(doc, list)}
+
     def view(self, api: str) -> "StoreView":
-        with self._lock:
-            self._data.setdefault(api, {})
-            self._singletons.setdefault(api, {})
         return StoreView(self, api)
 
-    # -- primitives used by StoreView -------------------------------------------------------
+    # -- primitives used by StoreView (callers hold the lock) ----------------------------------
     def _coll(self, api: str, coll: str) -> dict[str, dict[str, Any]]:
+        if api not in self._data:
+            self._materialize(api)
         return self._data[api].setdefault(coll, {})
+
+    def _single(self, api: str) -> dict[str, Any]:
+        if api not in self._data:
+            self._materialize(api)
+        return self._singletons[api]
 
 
 class StoreView:
@@ -171,10 +175,10 @@ class StoreView:
     def singleton(self, name: str) -> Any:
         """A fixture file that holds one object (settings, an app) rather than a list."""
         with self._store._lock:
-            return clone(self._store._singletons[self._api].get(name))
+            return clone(self._store._single(self._api).get(name))
 
     def set_singleton(self, name: str, value: Any) -> Any:
         with self._store._lock:
-            self._store._singletons[self._api][name] = clone(value)
+            self._store._single(self._api)[name] = clone(value)
             self._store.generation += 1
             return clone(value)

@@ -45,4 +45,5 @@ API = ApiDefinition(
     www_authenticate='Basic realm="Tiikr API"',
     credentials=credentials,
     example="curl -u owner:owner-password {base}/test",
+    contract_auth=lambda config: {"basicAuth": {"username": "owner", "password": "owner-password"}},
 )
