@@ -14,6 +14,7 @@ from conftest import ROOT, TEST_CONFIG, basic
 from understudy.app import create_app
 from understudy.cli import main as cli
 from understudy.errors import ApiError
+from understudy.sqlstore import Database, SqliteStore
 from understudy.store import MemoryStore
 
 OWNER = basic("owner", "owner-password")
@@ -212,10 +213,15 @@ def test_serve_prints_urls_and_credentials(tmp_path):
     assert "owner:owner-password (Owner)" in banner
 
 
-# -- the store ------------------------------------------------------------------------------------------
-@pytest.fixture
-def store():
-    return MemoryStore({"demo": {"things": [{"id": 1, "n": 0, "tags": ["a"]}]}}).view("demo")
+# -- the store, in memory and in SQLite ---------------------------------------------------------------
+DEMO = {"demo": {"things": [{"id": 1, "n": 0, "tags": ["a"]}]}}
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request, tmp_path):
+    if request.param == "memory":
+        return MemoryStore(DEMO).view("demo")
+    return SqliteStore(Database(str(tmp_path / "state.sqlite")), DEMO).view("demo")
 
 
 def test_store_reads_are_copies(store):
@@ -255,3 +261,33 @@ def test_store_concurrent_updates_lose_nothing(store):
 
 def test_store_next_id_continues_after_the_fixtures(store):
     assert [store.next_id("things"), store.next_id("things")] == [2, 3]
+
+
+def test_store_insert_then_read_keeps_order(store):
+    store.insert("things", {"id": 7, "n": 1})
+    store.insert("things", {"id": 3, "n": 2})
+    assert [d["id"] for d in store.all("things")] == [1, 7, 3]
+
+
+def test_store_delete_and_count(store):
+    assert store.delete("things", 1) is True
+    assert store.delete("things", 1) is False
+    assert store.count("things") == 0
+
+
+def test_store_singletons(store):
+    assert store.singleton("settings") is None
+    store.set_singleton("settings", {"theme": "dark"})
+    assert store.singleton("settings") == {"theme": "dark"}
+
+
+def test_store_insert_many_is_all_or_nothing(store):
+    with pytest.raises(ApiError):
+        store.insert_many("things", [{"id": 5}, {"id": 1}])
+    assert [d["id"] for d in store.all("things")] == [1]
+
+
+def test_store_generation_moves_on_writes(store):
+    before = store.generation
+    store.update("things", 1, {"n": 2})
+    assert store.generation > before

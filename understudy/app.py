@@ -3,7 +3,9 @@ API at the root), plus the index, Swagger UI, and the admin endpoints under `/__
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -27,7 +29,8 @@ from .journal import Journal, request_record
 from .responses import render_error
 from .sessions import HEADER as SESSION_HEADER
 from .sessions import Sessions, check_name
-from .store import load_fixtures
+from .sqlstore import Database, SqliteJournal, SqliteSessions
+from .store import ENGINE, load_fixtures
 
 log = logging.getLogger("understudy")
 
@@ -85,12 +88,17 @@ class Understudy:
         self.config = config
         self.apis = {api.name: api for api in apis}
         root = config["root"]
-        self.sessions = sessions or Sessions(
-            {api.name: load_fixtures(root / "fixtures" / api.name) for api in apis},
-            float(config["session_ttl_seconds"]), int(config["max_sessions"]))
+        fixtures = {api.name: load_fixtures(root / "fixtures" / api.name) for api in apis}
+        ttl, most = float(config["session_ttl_seconds"]), int(config["max_sessions"])
+        if config.get("state"):  # shared by every worker process, kept across restarts
+            db = Database(str(config["state"]))
+            self.sessions = sessions or SqliteSessions(db, fixtures, ttl, most)
+            self.journal = SqliteJournal(db, int(config["journal_size"]))
+        else:
+            self.sessions = sessions or Sessions(fixtures, ttl, most)
+            self.journal = Journal(int(config["journal_size"]))
         self.store = self.sessions.default
-        self.rules = Rules(self.store.view("__understudy"))
-        self.journal = Journal(int(config["journal_size"]))
+        self.rules = Rules(self.store.view(ENGINE))
         single = config.get("single_api")
         self.mounts: dict[str, Mount] = {}
         for api in apis:
@@ -229,6 +237,7 @@ class Understudy:
                 "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
                 "api": mount.name,
                 "session": session,
+                "worker": os.getpid(),
                 "method": scope["method"],
                 "path": scope["path"],
                 "query": scope.get("query_string", b"").decode("latin-1"),
@@ -282,3 +291,9 @@ def create_app(config: Mapping[str, Any] | None = None, sessions: Sessions | Non
     for api in apis:
         settings.update(api.settings)
     return Understudy(build_config(overrides, settings), apis, sessions)
+
+
+def app_from_environment() -> Understudy:
+    """The factory each worker process calls (`uvicorn --factory`): the CLI passes its overrides
+    in UNDERSTUDY_CONFIG."""
+    return create_app(json.loads(os.environ.get("UNDERSTUDY_CONFIG", "{}")))

@@ -22,11 +22,20 @@ def credential_lines(server) -> list[str]:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+    import tempfile
+
     import uvicorn
 
     from .app import create_app
 
-    overrides: dict[str, Any] = {"host": args.host, "port": args.port, "single_api": args.api}
+    workers = 1 if args.reload else (args.workers or os.cpu_count() or 1)
+    state = args.state
+    scratch = None
+    if workers > 1 and not state:  # workers share one state: an embedded SQLite file
+        scratch = tempfile.TemporaryDirectory(prefix="understudy-")
+        state = os.path.join(scratch.name, "state.sqlite")
+    overrides: dict[str, Any] = {"host": args.host, "port": args.port, "single_api": args.api, "state": state}
     if args.reload:
         from .reload import Reloader
 
@@ -34,8 +43,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
         server, app = reloader.current, reloader
     else:
         server = app = create_app(overrides)
+    print_banner(server, args, workers, state if args.state else None)
+    try:
+        if workers == 1:
+            uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.access_log)
+        else:
+            os.environ["UNDERSTUDY_CONFIG"] = json.dumps(overrides)
+            uvicorn.run("understudy.app:app_from_environment", factory=True, workers=workers, host=args.host,
+                        port=args.port, log_level=args.log_level, access_log=args.access_log)
+    finally:
+        if scratch is not None:
+            scratch.cleanup()
+    return 0
+
+
+def print_banner(server, args: argparse.Namespace, workers: int, state: str | None) -> None:
     origin = f"http://{args.host}:{args.port}"
-    print(f"understudy serving {len(server.mounts)} API(s) at {origin}")
+    print(f"understudy serving {len(server.mounts)} API(s) at {origin} "
+          f"({workers} worker{'s' if workers > 1 else ''}"
+          + (f", state kept in {state}" if state else "") + ")")
     credentials = server.credentials()
     for name, mount in server.mounts.items():
         print(f"\n  {mount.api.title}\n    base URL   {origin}{mount.base_path}\n"
@@ -45,10 +71,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print()
     print(f"Index: {origin}/   Reset: POST {origin}/__understudy/reset   Journal: {origin}/__understudy/requests")
     if args.reload:
-        print("Watching openapi/, handlers/ and fixtures/ for changes.")
+        print("Watching openapi/, handlers/ and fixtures/ for changes (one worker).")
     sys.stdout.flush()
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.access_log)
-    return 0
 
 
 def cmd_credentials(args: argparse.Namespace) -> int:
@@ -87,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--access-log", action="store_true")
     serve.add_argument("--reload", action="store_true",
                        help="pick up edits to openapi/, handlers/ and fixtures/ without a restart")
+    serve.add_argument("--workers", type=int, default=None,
+                       help="worker processes sharing one state (default: one per core)")
+    serve.add_argument("--state", help="SQLite file holding the state, kept across restarts")
     serve.set_defaults(func=cmd_serve)
     creds = sub.add_parser("credentials", help="print every API's demo credentials")
     creds.add_argument("--json", action="store_true")

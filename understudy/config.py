@@ -21,6 +21,7 @@ DEFAULTS: dict[str, Any] = {
     "journal_body_bytes": 65_536,  # request bodies kept in the journal are cut to this size
     "session_ttl_seconds": 1800,  # idle sessions expire
     "max_sessions": 100,
+    "state": None,  # a SQLite file: state shared by worker processes and kept across restarts
     "validate_responses": False,
 }
 
@@ -31,6 +32,7 @@ _ENV_CASTS = {
     "journal_size": int,
     "session_ttl_seconds": float,
     "max_sessions": int,
+    "state": str,
     "validate_responses": lambda v: v.lower() in ("1", "true", "yes"),
 }
 

@@ -14,6 +14,8 @@ from typing import Any, Callable, Iterable
 
 from .errors import conflict
 
+ENGINE = "__understudy"  # the engine's own collections (session controls): kept across resets
+
 
 def clone(value: Any) -> Any:
     """A deep copy of a JSON value; faster than copy.deepcopy for plain data."""
@@ -33,6 +35,11 @@ def load_fixtures(folder: Path) -> dict[str, Any]:
     return data
 
 
+def highest_int(ids: Iterable[Any]) -> int:
+    """The largest integer among ids (numbers, or strings of digits), 0 when there is none."""
+    return max((int(i) for i in ids if isinstance(i, int) or (isinstance(i, str) and i.isdigit())), default=0)
+
+
 class MemoryStore:
     """All APIs' state in one process, behind one lock."""
 
@@ -47,10 +54,10 @@ class MemoryStore:
     def reset(self, api: str | None = None) -> None:
         """Back to the fixtures (copied lazily, on the next read of each API)."""
         with self._lock:
-            for name in list(self._data) if api is None else [api]:
+            for name in [n for n in self._data if n != ENGINE] if api is None else [api]:
                 self._data.pop(name, None)
                 self._singletons.pop(name, None)
-            for key in [k for k in self._counters if api is None or k[0] == api]:
+            for key in [k for k in self._counters if (k[0] != ENGINE if api is None else k[0] == api)]:
                 del self._counters[key]
             self.generation += 1
 
@@ -168,7 +175,7 @@ class StoreView:
             key = (self._api, coll)
             if key not in self._store._counters:
                 ids = [d.get("id") for d in self._store._coll(self._api, coll).values()]
-                self._store._counters[key] = max((i for i in ids if isinstance(i, int)), default=0)
+                self._store._counters[key] = highest_int(ids)
             self._store._counters[key] += 1
             return self._store._counters[key]
 
