@@ -40,9 +40,9 @@ class Database:
         self.path = path
         self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
         self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA busy_timeout=0")  # we wait ourselves, in steps of 0.1 ms (see begin)
         self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.executescript(SCHEMA)
+        self.conn.executescript(SCHEMA)  # with SQLite's own 30 s wait: other processes may be writing
+        self.conn.execute("PRAGMA busy_timeout=0")  # from here we wait ourselves, in 0.1 ms steps (begin)
         self.lock = threading.RLock()
 
     def query(self, sql: str, args: tuple = ()) -> list[tuple]:
