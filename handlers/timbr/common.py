@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Any
 
 from understudy.context import header, principal, store
@@ -45,16 +46,29 @@ def database(name: str) -> sqlengine.Database:
     return sqlengine.database(ontology(name), store().generation)
 
 
-def run(ontology_name: str, sql: str, where: str = "/query") -> list[dict]:
-    """Rows of a Timbr SQL query, shaped by the request's nested headers. `where` is the SQL's
-    JSON pointer in the request body, for the violations of a refused query."""
-    db = database(ontology_name)
+@contextmanager
+def sql_at(where: str):
+    """Report a refused query's violations at `where`, the SQL's JSON pointer in the body."""
     try:
-        result = db.run(sql)
+        yield
     except ApiError as error:
         for violation in error.violations:
             violation.where = where
         raise
+
+
+def check(ontology_name: str, sql: str, where: str = "/query") -> None:
+    """Refuse a query that is not one SELECT over the ontology, without running it."""
+    db = database(ontology_name)
+    with sql_at(where):
+        db.rewrite(sql)
+
+
+def run(ontology_name: str, sql: str, where: str = "/query") -> list[dict]:
+    """Rows of a Timbr SQL query, shaped by the request's nested headers."""
+    db = database(ontology_name)
+    with sql_at(where):
+        result = db.run(sql)
     return nesting.shape(result, nesting.Flags.from_headers(header))
 
 

@@ -12,7 +12,7 @@ from understudy.context import current, header, principal, store
 from understudy.errors import ApiError, not_found
 from understudy.responses import json_response
 
-from .common import ok, ontology, run, select
+from .common import check, ok, ontology, run, select
 
 
 async def run_query(body: dict):
@@ -43,6 +43,9 @@ async def openapi_query(ontology_name: str, body: str, datasource: str | None = 
 
 
 def submit_async(ontology_name: str, sql: str):
+    """A query that is not one SELECT over the ontology is refused at once (400); one that fails
+    while running is accepted and its poll answers `error`."""
+    check(ontology_name, sql, where="")
     try:
         outcome = {"status": "completed", "response": run(ontology_name, sql, where=""),
                    "original_status_code": 200}

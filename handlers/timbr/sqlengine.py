@@ -185,12 +185,15 @@ class Database:
         return Result(columns, rows, self.column_meta(columns, referenced))
 
     def select(self, relation: str, filters: dict[str, list[str]]) -> Result:
-        """Rows of one concept or view whose columns equal the filters (several values: any)."""
+        """Rows of one concept or view whose columns equal the filters (several values: any).
+        A value is compared as text and, when it reads as one, as a number: view columns computed
+        by an expression have no type to convert it."""
         where, params = [], []
-        for column, values in filters.items():
+        for column, texts in filters.items():
             meta = self.model.property(relation, column) or {}
             if meta.get("type") == "boolean":
-                values = [{"true": "1", "false": "0"}.get(v.lower(), v) for v in values]
+                texts = [{"true": "1", "false": "0"}.get(v.lower(), v) for v in texts]
+            values = [*texts, *filter(lambda n: n is not None, map(_number, texts))]
             where.append(f"{quote(column)} IN ({', '.join('?' * len(values))})")
             params += values
         sql = f"SELECT * FROM {quote(relation)}" + (f" WHERE {' AND '.join(where)}" if where else "")
@@ -220,10 +223,10 @@ class Database:
         """(SQLite statement, concepts referenced, relationship columns used) for a Timbr query."""
         tokens = [Token(m.lastgroup, m.group()) for m in TOKEN.finditer(sql)]
         significant = [i for i, t in enumerate(tokens) if t.significant]
-        if not significant:
-            raise query_error("The query is empty", "expected a SELECT statement")
         while significant and tokens[significant[-1]].text == ";":
             tokens[significant.pop()] = Token("space", "")
+        if not significant:
+            raise query_error("The query is empty", "expected a SELECT statement")
         if any(tokens[i].text == ";" for i in significant):
             raise query_error("Only one statement can be run at a time",
                               "the query holds more than one statement")
@@ -304,6 +307,15 @@ class Database:
             ctes.append(f"{quote(name)} AS (SELECT b.*, {', '.join(selected)} "
                         f"FROM main.{quote(name)} AS b {' '.join(joins)})")
         return ctes
+
+
+def _number(text: str) -> int | float | None:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return None
 
 
 def _read_only(action: int, *_: Any) -> int:
