@@ -16,10 +16,10 @@ from cryptography.fernet import Fernet
 from starlette.testclient import TestClient
 
 from handlers.timbr.auth import fernet, make_bearer, make_jwt
-from timbr_support import ADMIN, ANALYST, API, MARKETER, SEGMENTS, SUPPLY, key, rsa_pair
+from timbr_support import ADMIN, ANALYST, API, MARKETER, PRIVATE_KEY, PUBLIC_KEY, SEGMENTS, SUPPLY, key, rsa_pair
 from understudy.app import create_app
 
-PRIVATE, PUBLIC = rsa_pair()
+PRIVATE, PUBLIC = PRIVATE_KEY, PUBLIC_KEY
 OTHER_PRIVATE, _ = rsa_pair()
 HS_SECRET = "a-test-hs256-secret-of-at-least-32-bytes"
 FERNET_KEY = base64.urlsafe_b64encode(b"0123456789abcdef0123456789abcdef").decode()

@@ -35,3 +35,6 @@ def query(client, sql: str, ontology: str = SUPPLY, user: dict = ADMIN, **header
     extra = {name.replace("_", "-"): value for name, value in headers.items()}
     return client.post(f"{API}/query/", json={"ontology_name": ontology, "query": sql},
                        headers={**key(user), **extra})
+
+
+PRIVATE_KEY, PUBLIC_KEY = rsa_pair()  # the server's RS256 key pair in tests

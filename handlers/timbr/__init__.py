@@ -49,7 +49,7 @@ def credentials(config, state) -> list[dict]:
         "scheme": "apiKey", "header": "x-api-key", "value": u["token"],
         "username": u["username"], "password": u["password"], "role": u["role"],
         "ontologies": u["ontologies"],
-        "describe": f"x-api-key: {u['token']} ({u['username']}, {u['role']}, ontologies: "
+        "describe": f"x-api-key: {u['token']} (user {u['username']}, role {u['role']}, ontologies: "
                     f"{', '.join(u['ontologies']).replace('*', 'all')}); get_token bearer: "
                     f"understudy token timbr --user {u['username']} --password {u['password']}",
     } for u in state.all("users")]
@@ -84,10 +84,13 @@ def jwt_command(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     user = next((u for u in fixture_users() if u["username"] == args.user), {})
     key = args.private_key.read_text() if args.private_key else None
-    print(make_jwt(build_config(None, SETTINGS), username=args.user, email=args.email or user.get("email"),
+    config = build_config(None, SETTINGS)
+    print(make_jwt(config, username=args.user, email=args.email or user.get("email"),
                    ttl=args.ttl, audience=args.audience, key=key, algorithm="RS256" if key else None))
     if not user:
         print(f"note: {args.user} is not a fixture user; the server will refuse this token", file=sys.stderr)
+    if not config.flag("ENABLE_TOKEN"):
+        print("note: the server accepts x-jwt-token only when started with ENABLE_TOKEN=true", file=sys.stderr)
     return 0
 
 
