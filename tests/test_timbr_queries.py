@@ -23,6 +23,12 @@ ROWS = [
                  [{"product_id": 111}, {"product_id": 109}, {"product_id": 108}], id="comparison"),
     pytest.param(SUPPLY, "SELECT name FROM dtimbr.supplier WHERE active = false", [{"name": "Rio Packaging"}],
                  id="boolean"),
+    pytest.param(SUPPLY, "SELECT name FROM `dtimbr`.`customer` WHERE customer_id = 1", [{"name": "Globex Manufacturing"}],
+                 id="quoted schema and concept"),
+    pytest.param(SUPPLY, 'SELECT "has_purchase[purchase].total" AS total FROM "customer" WHERE customer_id = 7',
+                 [{"total": 1275.0}], id="double-quoted names"),
+    pytest.param(SUPPLY, "SELECT 'dtimbr.customer; DELETE' AS text", [{"text": "dtimbr.customer; DELETE"}],
+                 id="names inside a string are text"),
     pytest.param(SUPPLY, "SELECT name FROM timbr.customer WHERE name LIKE 's%' ORDER BY name",
                  [{"name": "Soylent Foods"}, {"name": "Stark Assembly"}], id="like, timbr schema"),
     # ORDER BY and LIMIT

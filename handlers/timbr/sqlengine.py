@@ -167,7 +167,7 @@ class Database:
 
     # -- queries ----------------------------------------------------------------------------
     def run(self, sql: str, params: tuple = ()) -> Result:
-        statement, referenced, rel_columns = self.rewrite(sql)
+        statement, referenced = self.rewrite(sql)
         deadline = time.monotonic() + TIME_LIMIT_SECONDS
         self.conn.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
         try:
@@ -219,59 +219,54 @@ class Database:
                 meta[column] = found
         return meta
 
-    def rewrite(self, sql: str) -> tuple[str, list[str], list[str]]:
-        """(SQLite statement, concepts referenced, relationship columns used) for a Timbr query."""
-        tokens = [Token(m.lastgroup, m.group()) for m in TOKEN.finditer(sql)]
-        significant = [i for i, t in enumerate(tokens) if t.significant]
-        while significant and tokens[significant[-1]].text == ";":
-            tokens[significant.pop()] = Token("space", "")
-        if not significant:
-            raise query_error("The query is empty", "expected a SELECT statement")
-        if any(tokens[i].text == ";" for i in significant):
-            raise query_error("Only one statement can be run at a time",
-                              "the query holds more than one statement")
-        first = tokens[significant[0]]
-        if first.kind != "word" or first.text.upper() not in ("SELECT", "WITH"):
-            raise query_error("Only SELECT statements can be run through the Timbr API",
-                              f"the statement starts with {first.text!r}")
+    def rewrite(self, sql: str) -> tuple[str, list[str]]:
+        """(SQLite statement, concepts referenced) for a Timbr query, or a 400 listing every
+        problem. The statement is the query with schemas dropped and, when it uses relationship
+        columns, CTEs in front that give their concepts those columns."""
+        tokens, significant = statement_tokens(sql)
         problems: list[str] = []
-        referenced: list[str] = []
-        # schema.relation -> "relation"
-        for pos, i in enumerate(significant):
-            token = tokens[i]
-            if token.kind != "word" or token.text.lower() not in SCHEMAS or pos + 2 >= len(significant):
-                continue
-            dot, target = tokens[significant[pos + 1]], tokens[significant[pos + 2]]
-            if dot.text != "." or target.name is None:
-                continue
-            name = target.name
-            kind = SCHEMAS[token.text.lower()]
-            known = (name.lower() in self.model.views) if kind == "view" else (
-                name.lower() in self.model.concepts or name.lower().startswith("sys_"))
-            if not known:
-                problems.append(f"{kind} {token.text}.{name} not found in ontology {self.model.name}")
-            if kind == "concept" and name.lower() in self.model.concepts:
-                referenced.append(name.lower())
-            for j in range(i, significant[pos + 2]):
-                tokens[j] = Token("space", "")
-            tokens[significant[pos + 2]] = Token("quoted", quote(name))
-        referenced += [t.name.lower() for t in tokens if t.kind == "word" and t.name.lower() in self.model.concepts]
+        referenced = self._drop_schemas(tokens, significant, problems)
+        referenced += [t.name.lower() for t in tokens if t.name and t.name.lower() in self.model.concepts]
         referenced = list(dict.fromkeys(referenced))
         used = list(dict.fromkeys(
             t.name for t in tokens if t.kind == "quoted" and t.name and REL_COLUMN.match(t.name)))
         ctes = self._relationship_ctes(referenced, used, problems)
         if problems:
             raise query_error("Error running query", *problems)
-        text = "".join(t.text for t in tokens)
-        if ctes:
-            head = ", ".join(ctes)
-            if first.text.upper() == "WITH":
-                after = significant[1] if tokens[significant[1]].text.upper() == "RECURSIVE" else significant[0]
-                text = "".join(t.text for t in tokens[:after + 1]) + f" {head}," + "".join(
-                    t.text for t in tokens[after + 1:])
+        if not ctes:
+            return "".join(t.text for t in tokens), referenced
+        # after WITH [RECURSIVE] when the query has CTEs of its own, else a WITH in front
+        at = -1
+        if tokens[significant[0]].text.upper() == "WITH":
+            at = significant[1] if tokens[significant[1]].text.upper() == "RECURSIVE" else significant[0]
+        head = ", ".join(ctes) + ("," if at >= 0 else "")
+        before = "".join(t.text for t in tokens[:at + 1]) if at >= 0 else "WITH"
+        return f"{before} {head} " + "".join(t.text for t in tokens[at + 1:]), referenced
+
+    def _drop_schemas(self, tokens: list[Token], significant: list[int], problems: list[str]) -> list[str]:
+        """`dtimbr.x`, `timbr.x`, `vtimbr.x` (quoted or not) -> `"x"`, in place; the concepts so
+        named. An unknown concept or view is a problem."""
+        referenced = []
+        for pos, i in enumerate(significant):
+            schema = (tokens[i].name or "").lower()
+            if schema not in SCHEMAS or pos + 2 >= len(significant):
+                continue
+            dot, target = tokens[significant[pos + 1]], tokens[significant[pos + 2]]
+            if dot.text != "." or target.name is None:
+                continue
+            name, kind = target.name, SCHEMAS[schema]
+            if kind == "view":
+                known = name.lower() in self.model.views
             else:
-                text = f"WITH {head} {text}"
-        return text, referenced, used
+                known = name.lower() in self.model.concepts or name.lower().startswith("sys_")
+            if not known:
+                problems.append(f"{kind} {schema}.{name} not found in ontology {self.model.name}")
+            elif kind == "concept":
+                referenced.append(name.lower())
+            for j in range(i, significant[pos + 2]):
+                tokens[j] = Token("space", "")
+            tokens[significant[pos + 2]] = Token("quoted", quote(name))
+        return referenced
 
     def _relationship_ctes(self, referenced: list[str], used: list[str], problems: list[str]) -> list[str]:
         """A CTE per referenced concept that has any of the relationship columns used."""
@@ -307,6 +302,24 @@ class Database:
             ctes.append(f"{quote(name)} AS (SELECT b.*, {', '.join(selected)} "
                         f"FROM main.{quote(name)} AS b {' '.join(joins)})")
         return ctes
+
+
+def statement_tokens(sql: str) -> tuple[list[Token], list[int]]:
+    """The tokens of one SELECT statement and the indexes of those that are not space or
+    comments; anything else is refused before it reaches SQLite."""
+    tokens = [Token(m.lastgroup, m.group()) for m in TOKEN.finditer(sql)]
+    significant = [i for i, t in enumerate(tokens) if t.significant]
+    while significant and tokens[significant[-1]].text == ";":
+        tokens[significant.pop()] = Token("space", "")
+    if not significant:
+        raise query_error("The query is empty", "expected a SELECT statement")
+    if any(tokens[i].text == ";" for i in significant):
+        raise query_error("Only one statement can be run at a time", "the query holds more than one statement")
+    first = tokens[significant[0]]
+    if first.kind != "word" or first.text.upper() not in ("SELECT", "WITH"):
+        raise query_error("Only SELECT statements can be run through the Timbr API",
+                          f"the statement starts with {first.text!r}")
+    return tokens, significant
 
 
 def _number(text: str) -> int | float | None:
