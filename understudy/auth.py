@@ -81,7 +81,8 @@ def extract(scheme: dict, headers: Headers, query: QueryParams, cookies: dict) -
 
 
 def _rank(error: ApiError) -> int:
-    return {"forbidden": 2, "unauthorized": 1}.get(error.kind, 0)
+    """A presented credential's failure: a wrong role (2) over a wrong credential (1)."""
+    return 2 if error.kind == "forbidden" else 1
 
 
 class AuthOperation:
@@ -102,7 +103,7 @@ class AuthOperation:
         query = QueryParams(scope.get("query_string", b""))
         cookies = cookie_parser(headers.get("cookie", ""))
         info = RequestInfo(scope["method"], scope["path"], headers, query, cookies, self.spec_operation)
-        errors: list[ApiError] = []
+        errors: list[tuple[int, ApiError]] = []  # (rank, error)
         for requirement in self.requirements:
             if not requirement:  # {} makes the operation's credentials optional
                 return None
@@ -111,16 +112,21 @@ class AuthOperation:
                 try:
                     credential = extract(self.schemes[name], headers, query, cookies)
                     if credential is MISSING:
-                        raise ApiError("unauthorized", _missing_message(self.schemes[name]))
+                        errors.append((0, ApiError("unauthorized", _missing_message(self.schemes[name]))))
+                        ok = False
+                        break
                     principal = self.api.verifiers[name](credential, info)
                 except ApiError as error:
-                    errors.append(error)
+                    errors.append((_rank(error), error))
                     ok = False
                     break
             if ok:
                 return principal
-        # The most specific failure wins: a wrong role over wrong credentials over missing ones.
-        raise max(errors, key=_rank) if errors else ApiError("unauthorized", "Authentication required")
+        # The most specific failure wins: a wrong role over wrong credentials over missing ones
+        # (so with alternative schemes, the one the client sent explains the refusal).
+        if not errors:
+            raise ApiError("unauthorized", "Authentication required")
+        raise max(errors, key=lambda ranked: ranked[0])[1]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.requirements:

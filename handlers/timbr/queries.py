@@ -1,0 +1,72 @@
+"""Running queries: the documented `query/` and `q/...` calls, and the connector's
+`/timbr/openapi/ontology/{ontology}/query` (raw SQL in, a bare JSON array out; `x-async: true`
+answers 202 and leaves the result under `get-async-results`)."""
+
+import uuid
+from datetime import datetime, timezone
+from urllib.parse import urlparse
+
+from connexion import request
+
+from understudy.context import current, header, principal, store
+from understudy.errors import ApiError, not_found
+from understudy.responses import json_response
+
+from .common import check, ok, ontology, run, select
+
+
+async def run_query(body: dict):
+    return ok(run(body["ontology_name"], body["query"]))
+
+
+async def query_concept(ontology_name: str, concept_name: str):
+    return ok(select(ontology_name, "concept", concept_name, filters()))
+
+
+async def query_view(ontology_name: str, view_name: str):
+    return ok(select(ontology_name, "view", view_name, filters()))
+
+
+def filters() -> list[tuple[str, str]]:
+    """Every query parameter is a `column=value` filter (repeat a column for any of several)."""
+    return list(request.query_params.multi_items())
+
+
+async def openapi_query(ontology_name: str, body: str, datasource: str | None = None):
+    doc = ontology(ontology_name)
+    if datasource is not None and datasource not in doc.get("datasources", []):
+        raise not_found(f"Datasource {datasource} of ontology {ontology_name}")
+    sql = body.decode("utf-8") if isinstance(body, bytes) else body
+    if (header("x-async") or "").lower() != "true":
+        return json_response(run(ontology_name, sql, where=""))
+    return submit_async(ontology_name, sql)
+
+
+def submit_async(ontology_name: str, sql: str):
+    """A query that is not one SELECT over the ontology is refused at once (400); one that fails
+    while running is accepted and its poll answers `error`."""
+    check(ontology_name, sql, where="")
+    try:
+        outcome = {"status": "completed", "response": run(ontology_name, sql, where=""),
+                   "original_status_code": 200}
+    except ApiError as error:
+        outcome = {"status": "error", "error": error.detail(), "error_type": "ExecutionError"}
+    response_id = str(uuid.uuid4())
+    store().insert("async_results", {
+        "id": response_id, "username": principal()["username"],
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "outcome": outcome,
+    })
+    base = urlparse(current().base_url).path
+    return json_response({"async": True, "response_id": response_id,
+                          "poll_url": f"{base}/openapi/get-async-results/{response_id}",
+                          "message": "Request accepted for async processing"}, 202)
+
+
+async def get_async_results(response_id: str):
+    found = store().get("async_results", response_id)
+    if found is None or found["username"] != principal()["username"]:
+        raise ApiError("not_found", "Response not found", extra={"error": "Response not found"})
+    return json_response(found["outcome"])
+
+
+run_query_no_slash = run_query  # the documented path ends in "/"
