@@ -5,7 +5,7 @@ import pytest
 import schemathesis
 
 from conftest import TEST_CONFIG
-from contract import contract_schema
+from contract import check, contract_schema
 from handlers.timbr.auth import make_bearer, make_jwt
 from understudy.app import create_app
 
@@ -41,11 +41,9 @@ def reset_state():
 
 @api_key_schema.parametrize()
 def test_timbr_contract_api_key(case):
-    APP.reset()
-    case.call_and_validate()
+    check(APP, "timbr", case)
 
 
 @jwt_schema.parametrize()
 def test_timbr_contract_jwt(case):
-    APP.reset()
-    case.call_and_validate()
+    check(APP, "timbr", case)

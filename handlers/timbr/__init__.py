@@ -55,6 +55,13 @@ def credentials(config, state) -> list[dict]:
     } for u in state.all("users")]
 
 
+def contract_auth(config) -> dict[str, dict]:
+    """The admin's key, and a get_token bearer made for the admin with the configured key."""
+    admin = next(u for u in fixture_users() if u["role"] == "admin")
+    return {"apiKeyAuth": {"api_key": admin["token"]},
+            "bearerAuth": {"bearer": make_bearer(admin["username"], admin["password"], config)}}
+
+
 def fixture_users() -> list[dict]:
     return load_fixtures(Path(DEFAULTS["root"]) / "fixtures" / "timbr").get("users", [])
 
@@ -104,4 +111,5 @@ API = ApiDefinition(
     credentials=credentials,
     example="curl -H 'x-api-key: tk_ab3f0c7e41d24a9b8c1e5d2f6a7b6af3' {base}/api/get_ontologies/",
     commands={"token": token_command, "jwt": jwt_command},
+    contract_auth=contract_auth,
 )
