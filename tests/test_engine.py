@@ -52,6 +52,20 @@ def test_security_scheme_without_verifier_stops_start_up(broken_root):
         create_app({"root": broken_root, "apis": ["tiikr"]})
 
 
+def test_path_level_parameters_are_checked_once(broken_root):
+    """Connexion 3.3 appends path-level parameters to an operation's own list once per middleware."""
+    shutil.copytree(ROOT / "fixtures" / "tiikr", broken_root / "fixtures" / "tiikr")
+    spec = broken_root / "openapi" / "tiikr.yaml"
+    spec.write_text(spec.read_text().replace(
+        "      operationId: workflows.get_instance\n",
+        "      operationId: workflows.get_instance\n      parameters:\n"
+        "        - {name: expand, in: query, schema: {type: boolean}}\n", 1))
+    with TestClient(create_app({"root": broken_root, "apis": ["tiikr"]})) as c:
+        body = c.get("/tiikr/api/v1/workflows/abc/instances/101", params={"expand": "maybe"},
+                     headers=OWNER).json()
+    assert [e["field"] for e in body["errors"]] == ["expand", "workflow_id"]
+
+
 # -- index, docs, CORS ------------------------------------------------------------------------------
 def test_index_lists_every_api_as_json(client, app):
     body = client.get("/", headers={"Accept": "application/json"}).json()

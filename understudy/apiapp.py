@@ -4,6 +4,7 @@ spec or an unresolved operationId stops the server at start-up."""
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 from functools import partial
@@ -20,6 +21,7 @@ from connexion.frameworks import starlette as starlette_utils
 from connexion.middleware.routing import RoutingAPI, RoutingMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import RelativeResolver
+from connexion.spec import Specification
 from starlette.exceptions import HTTPException
 
 from .api import ApiDefinition
@@ -105,8 +107,8 @@ def as_api_error(exc: Exception, method: str, path: str, allow: AllowTable) -> A
     return ApiError("internal", "Internal server error")
 
 
-def build_api_app(api: ApiDefinition, config: Any, base_path: str) -> AsyncApp:
-    spec_path = api.spec_path(config)
+def build_api_app(api: ApiDefinition, config: Any, base_path: str, spec: dict | None = None) -> AsyncApp:
+    spec = spec if spec is not None else load_spec(api, config)
     middlewares = [
         ExceptionMiddleware,
         Routing,
@@ -123,7 +125,7 @@ def build_api_app(api: ApiDefinition, config: Any, base_path: str) -> AsyncApp:
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
     )
     app.add_api(
-        spec_path,
+        spec,
         base_path=base_path,
         resolver=RelativeResolver(api.package),
         validate_responses=bool(config.get("validate_responses")),
@@ -146,7 +148,18 @@ def build_api_app(api: ApiDefinition, config: Any, base_path: str) -> AsyncApp:
 
 
 def load_spec(api: ApiDefinition, config: Any) -> dict:
-    """The spec as Connexion resolved it (every $ref inlined), for serving and tests."""
-    from connexion.spec import Specification
-
-    return Specification.load(api.spec_path(config)).spec
+    """The spec with every $ref inlined and path-level parameters merged into each operation
+    (an operation's own parameter wins over a path-level one of the same name and place).
+    Connexion 3.3 appends path-level parameters to the operation's own list in place, once per
+    middleware, so operations that have both would validate every path parameter several times."""
+    spec = copy.deepcopy(Specification.load(api.spec_path(config)).spec)
+    for item in spec.get("paths", {}).values():
+        shared = item.pop("parameters", [])
+        for method in HTTP_METHODS:
+            if method in item:
+                own = item[method].get("parameters", [])
+                names = {(p["in"], p["name"]) for p in own}
+                merged = own + [p for p in shared if (p["in"], p["name"]) not in names]
+                if merged:
+                    item[method]["parameters"] = merged
+    return spec
