@@ -59,7 +59,9 @@ class Routing(RoutingMiddleware):
 
 
 class AllowTable:
-    """Which methods the spec allows on a concrete path: the `Allow` header of a 405."""
+    """Which methods the spec allows on a concrete path: the `Allow` header of a 405. When several
+    templates match (`/bookings/bulk` and `/bookings/{id}`), the most specific ones (fewest
+    parameters) decide, as a client reading the spec expects."""
 
     def __init__(self, paths: dict, base_path: str):
         self.base_path = base_path.rstrip("/")
@@ -67,14 +69,16 @@ class AllowTable:
         for template, item in paths.items():
             pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
             methods = [m.upper() for m in HTTP_METHODS if m in item]
-            self.rules.append((re.compile(f"^{pattern}$"), methods))
+            self.rules.append((re.compile(f"^{pattern}$"), template.count("{"), methods))
 
     def allowed(self, path: str) -> list[str]:
         if self.base_path and path.startswith(self.base_path):
             path = path[len(self.base_path):] or "/"
+        matches = [(params, verbs) for pattern, params, verbs in self.rules if pattern.match(path)]
+        fewest = min((params for params, _ in matches), default=0)
         methods: list[str] = []
-        for pattern, verbs in self.rules:
-            if pattern.match(path):
+        for params, verbs in matches:
+            if params == fewest:
                 methods += [m for m in verbs if m not in methods]
         if "GET" in methods and "HEAD" not in methods:
             methods.append("HEAD")
