@@ -21,6 +21,7 @@ from .resources import present as present_resource
 class Family:
     coll: str
     model: str
+    fields: tuple[str, ...]  # what a client may write; a create stores null for those left out
     key: str = "id"  # the field (and path parameter) a document is addressed by
     refs: dict[str, tuple[str, str]] = field(default_factory=dict)  # field -> (collection, model)
     timestamps: tuple[str, ...] = ()
@@ -38,17 +39,23 @@ def _calendar_defaults(body: dict) -> dict:
 
 
 FAMILIES = {f.coll: f for f in (
-    Family("calendars", "Calendar", refs={"resource_id": ("resources", "resource")},
-           required=("resource_id",), defaults=_calendar_defaults),
-    Family("events", "Event", refs={"calendar_id": ("calendars", "calendar")}, timestamps=("start", "end"),
+    Family("calendars", "Calendar",
+           ("name", "display_name", "description", "foregroundcolor", "backgroundcolor", "resource_id"),
+           refs={"resource_id": ("resources", "resource")}, required=("resource_id",),
+           defaults=_calendar_defaults),
+    Family("events", "Event",
+           ("calendar_id", "start", "end", "what", "where", "description", "participants", "all_day"),
+           refs={"calendar_id": ("calendars", "calendar")}, timestamps=("start", "end"),
            defaults=lambda body: {"description": "", "participants": [], "all_day": False}),
-    Family("projects", "Project", refs={"resources": ("resources", "resource")}, unique=("slug",),
+    Family("projects", "Project",
+           ("name", "slug", "description", "resources", "availability", "booking", "reservation_time"),
+           refs={"resources": ("resources", "resource")}, unique=("slug",),
            defaults=lambda body: {"slug": common.slugify(body["name"]), "description": "", "resources": [],
-                                  "availability": {}, "booking": {}, "reservation_time": None}),
-    Family("locations", "Location"),
-    Family("services", "Service", refs={"location_id": ("locations", "location")},
-           defaults=lambda body: {"description": ""}),
-    Family("templates", "Template", key="slug", unique=("slug",)),
+                                  "availability": {}, "booking": {}}),
+    Family("locations", "Location", ("name", "address", "latitude", "longitude", "timezone")),
+    Family("services", "Service", ("location_id", "name", "description", "duration", "price", "currency"),
+           refs={"location_id": ("locations", "location")}, defaults=lambda body: {"description": ""}),
+    Family("templates", "Template", ("slug", "name", "type", "subject", "body"), key="slug", unique=("slug",)),
 )}
 
 
@@ -91,11 +98,14 @@ def crud(coll: str):
     """The five handlers of a family; the path parameter is named after `Family.key`."""
     family = FAMILIES[coll]
 
+    def writable(body: dict) -> dict:
+        return {k: v for k, v in body.items() if k in family.fields}
+
     async def list_all(limit: int = 50, page: int = 1):
         return common.listing([common.public(d) for d in common.owned(coll)], limit, page)
 
     async def create(body: dict):
-        fields = checked(family, {**family.defaults(body), **body})
+        fields = checked(family, {**dict.fromkeys(family.fields), **family.defaults(body), **writable(body)})
         return common.created(common.public(common.insert(coll, fields)))
 
     async def get(**params):
@@ -103,7 +113,7 @@ def crud(coll: str):
 
     async def update(body: dict, **params):
         doc = find(family, params[family.key])
-        fields = checked(family, {k: v for k, v in body.items() if k not in ("id", "app_id")}, doc["id"])
+        fields = checked(family, writable(body), doc["id"])
         return common.ok(common.public(common.change(coll, doc["id"], fields)))
 
     async def delete(**params):

@@ -33,6 +33,7 @@ UNITS = {
 MONTHS_PER = {"month": 1, "year": 12}
 DURATION_PART = re.compile(r"([+-]?\d+)\s*([a-z]+?)s?\b", re.IGNORECASE)
 DURATION = re.compile(r"^\s*(?:[+-]?\d+\s*[a-z]+\s*)+$", re.IGNORECASE)
+YEARS = (1900, 2199)
 DAY_WORDS = {"now": 0, "today": 0, "tomorrow": 1, "yesterday": -1}
 
 
@@ -93,7 +94,7 @@ def parse_timestamp(text: Any, field: str = "timestamp") -> datetime:
     custom = _option("InputTimestampFormat")
     if custom:
         try:
-            return php_parse(custom, text.strip(), request_zone() or UTC)
+            return _in_range(php_parse(custom, text.strip(), request_zone() or UTC), field)
         except TimeError:
             pass  # the documented formats stay accepted
     match = RFC3339.match(text.strip())
@@ -105,7 +106,14 @@ def parse_timestamp(text: Any, field: str = "timestamp") -> datetime:
                          int((fraction or "0").ljust(6, "0")))
     except ValueError as error:
         raise TimeError(f"{field} is not a valid timestamp: {error}") from None
-    return value.replace(tzinfo=_offset(offset) if offset else (request_zone() or UTC))
+    return _in_range(value.replace(tzinfo=_offset(offset) if offset else (request_zone() or UTC)), field)
+
+
+def _in_range(moment: datetime, field: str) -> datetime:
+    """Times far from now are refused rather than overflow the arithmetic done on them."""
+    if not YEARS[0] <= moment.year <= YEARS[1]:
+        raise TimeError(f"{field} must be between the years {YEARS[0]} and {YEARS[1]}")
+    return moment
 
 
 def _offset(text: str):
@@ -137,12 +145,12 @@ def parse_duration(text: Any, field: str = "duration") -> tuple[int, timedelta]:
 
 def add(moment: datetime, duration: tuple[int, timedelta]) -> datetime:
     months, rest = duration
-    if months:
-        index = moment.year * 12 + moment.month - 1 + months
-        year, month = divmod(index, 12)
-        last_day = _days_in_month(year, month + 1)
-        moment = moment.replace(year=year, month=month + 1, day=min(moment.day, last_day))
-    return moment + rest
+    index = moment.year * 12 + moment.month - 1 + months
+    year, month = divmod(index, 12)
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise TimeError(f"the time must stay between the years {YEARS[0]} and {YEARS[1]}")
+    moment = moment.replace(year=year, month=month + 1, day=min(moment.day, _days_in_month(year, month + 1)))
+    return _in_range(moment + rest, "the time")
 
 
 def length(text: Any, field: str) -> timedelta:
