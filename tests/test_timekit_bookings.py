@@ -209,6 +209,11 @@ def test_create_validation_lists_every_field(client, body, fields):
     assert sorted(response.json()["errors"]) == sorted(fields)
 
 
+def test_only_known_customer_fields_are_kept(client):
+    booking = create(client, booking_body(customer={**CUSTOMER, "shoe_size": "11"}))
+    assert get_booking(client, booking["id"], "customers")["customers"][0].keys() == {"id", *CUSTOMER}
+
+
 def test_a_taken_slot_is_refused(client):
     body = booking_body(start="2026-12-14T10:30:00-08:00", end="2026-12-14T11:30:00-08:00")
     response = client.post(f"{BASE}/bookings", json=body, headers=APP)

@@ -159,6 +159,12 @@ def test_action_inputs_are_kept_in_the_log(client):
                         "data": {"message": "Sorry, the DeLorean is in the shop"}}
 
 
+def test_action_inputs_that_are_not_an_object_are_not_logged(client):
+    response = act(client, TENTATIVE, "confirm", {"confirm": "yes please", "replicate": False})
+    assert response.status_code == 200
+    assert get_booking(client, TENTATIVE, "logs")["logs"][-1]["data"] == {}
+
+
 def test_available_actions_include_matches_possible_actions(client):
     booking = get_booking(client, TENTATIVE, "available_actions")
     assert booking["available_actions"] == booking["possible_actions"] == ["decline", "confirm"]

@@ -128,10 +128,8 @@ def read_query(body: dict) -> Query:
     problems = Problems()
     project: dict = {}
     if body.get("project_id") is not None:
-        found = common.lookup("projects", body["project_id"])
-        if found is None:
-            problems.add("project_id", f"project {body['project_id']} does not exist")
-        else:
+        found = problems.reference("projects", body["project_id"], "project_id", "project")
+        if found:
             project = {**found.get("availability", {}), "resources": found.get("resources", [])}
     params = {**DEFAULTS, **project, **{k: v for k, v in body.items() if v is not None}}
     if params["mode"] not in MODES:
@@ -140,8 +138,7 @@ def read_query(body: dict) -> Query:
     if not resources:
         problems.add("resources", "resources is required (or a project_id whose project has resources)")
     for ident in resources:
-        if common.lookup("resources", ident) is None:
-            problems.add("resources", f"resource {ident} does not exist")
+        problems.reference("resources", ident, "resources", "resource")
     zone = None
     if params.get("timezone") is not None:
         zone = times.zone(params["timezone"])

@@ -26,6 +26,7 @@ SEARCH_FIELDS = {
     "project.id": "project_id",
     "meta.*": "meta",
 }
+CUSTOMER_FIELDS = ("name", "email", "phone", "voip", "timezone")
 EVENT_FIELDS = ("start", "end", "what", "where", "description", "calendar_id", "participants")
 
 
@@ -127,6 +128,7 @@ def build(body: dict, problems: Problems) -> dict:
     """A new booking document from a create body; problems are collected, not raised. The
     flat fields win over the older `event`-nested ones; a reservation or a group owner booking
     supplies what the body leaves out."""
+    known = len(problems.found)
     event = body.get("event") or {}
     fields = {**{k: event[k] for k in EVENT_FIELDS if k in event},
               **{k: v for k, v in body.items() if k != "event" and v is not None}}
@@ -136,13 +138,11 @@ def build(body: dict, problems: Problems) -> dict:
 
     reservation = None
     if fields.get("reservation_id") is not None:
-        reservation = common.lookup("reservations", fields["reservation_id"])
-        if reservation is None:
-            problems.add("reservation_id", f"reservation {fields['reservation_id']} does not exist")
-        elif datetime.fromisoformat(reservation["expires_at"]) <= times.now():
+        reservation = problems.reference("reservations", fields["reservation_id"], "reservation_id", "reservation")
+        if reservation and datetime.fromisoformat(reservation["expires_at"]) <= times.now():
             problems.add("reservation_id", "the reservation has expired")
             reservation = None
-        else:
+        if reservation:
             fields = {**{k: v for k, v in reservation.items() if k in RESERVED and v is not None}, **fields}
 
     graph_name = fields.get("graph")
@@ -164,19 +164,13 @@ def build(body: dict, problems: Problems) -> dict:
 
     resource = _resource_of(fields, named, problems)
     calendar_id = _calendar_of(fields, resource, named, problems)
-    start = problems.timestamp(fields["start"], named("start")) if "start" in fields else None
-    end = problems.timestamp(fields["end"], named("end")) if "end" in fields else None
-    for name, value in (("start", fields.get("start")), ("end", fields.get("end"))):
-        if value is None:
-            problems.add(name, f"{name} is required")
-    if start and end and datetime.fromisoformat(end) <= datetime.fromisoformat(start):
-        problems.add(named("end"), "end must be after start")
+    start, end = problems.span(fields.get("start"), fields.get("end"), (named("start"), named("end")))
     customer = fields.get("customer")
     if graph.needs_customer and not customer:
         problems.add("customer", f"customer is required for a {graph_name} booking")
-    if fields.get("project_id") is not None and common.lookup("projects", fields["project_id"]) is None:
-        problems.add("project_id", f"project {fields['project_id']} does not exist")
-    if problems.found:
+    if fields.get("project_id") is not None:
+        problems.reference("projects", fields["project_id"], "project_id", "project")
+    if len(problems.found) > known:
         return {}
 
     settings = {"allow_double_bookings": False, **(fields.get("settings") or {})}
@@ -190,7 +184,8 @@ def build(body: dict, problems: Problems) -> dict:
         "event_info": {"start": start, "end": end, "what": fields.get("what", ""),
                        "where": fields.get("where", ""), "description": fields.get("description", ""),
                        "participants": fields.get("participants", [])},
-        "customers": [{"id": common.new_id(), **customer}] if customer else [],
+        "customers": [{"id": common.new_id(), **{k: customer[k] for k in CUSTOMER_FIELDS if k in customer}}]
+        if customer else [],
         "meta": fields.get("meta", {}), "settings": settings, "invite": bool(fields.get("invite", False)),
         "my_rsvp": fields.get("my_rsvp"), "related": fields.get("related"),
         "reservation_id": reservation["id"] if reservation else None,
@@ -224,10 +219,7 @@ def _owner(fields: dict, graph, problems: Problems) -> dict | None:
 
 def _resource_of(fields: dict, named: Callable[[str], str], problems: Problems) -> dict | None:
     if fields.get("resource_id") is not None:
-        resource = common.lookup("resources", fields["resource_id"])
-        if resource is None:
-            problems.add(named("resource_id"), f"resource {fields['resource_id']} does not exist")
-        return resource
+        return problems.reference("resources", fields["resource_id"], named("resource_id"), "resource")
     calendar = common.lookup("calendars", fields.get("calendar_id"))
     if calendar is not None:
         return common.lookup("resources", calendar["resource_id"])
@@ -312,7 +304,9 @@ def refusal(booking: dict, action: str) -> str | None:
 
 
 def apply(booking: dict, action: str, data: Any = None) -> dict:
-    """The booking after `action`, stored; 422 when its state does not allow the action."""
+    """The booking after `action`, stored; 422 when its state does not allow the action. `data`
+    is the action's inputs (`{"decline": {"message": ...}}` passes `{"message": ...}`), kept in
+    the log when it is an object."""
     reason = refusal(booking, action)
     if reason:
         raise refuse(reason)
@@ -320,7 +314,7 @@ def apply(booking: dict, action: str, data: Any = None) -> dict:
     at = times.stamp()
 
     def move(doc: dict) -> None:
-        doc["logs"] = doc["logs"] + [log_entry(action, doc["state"], after, data, at)]
+        doc["logs"] = doc["logs"] + [log_entry(action, doc["state"], after, data if isinstance(data, dict) else {}, at)]
         doc["state"] = after
         doc["updated_at"] = at
 

@@ -105,18 +105,13 @@ def _expiry(seconds: int) -> str:
 
 async def reserve(body: dict):
     problems = Problems()
-    project = common.lookup("projects", body.get("project_id")) if body.get("project_id") else None
-    if body.get("project_id") and project is None:
-        problems.add("project_id", f"project {body['project_id']} does not exist")
+    project = problems.reference("projects", body["project_id"], "project_id", "project") \
+        if body.get("project_id") else None
     defaults = {**(project or {}).get("booking", {}),
                 "reservation_time": (project or {}).get("reservation_time") or DEFAULT_RESERVATION_SECONDS}
     fields = {**defaults, **{k: v for k, v in body.items() if v is not None}}
-    resource = common.lookup("resources", fields["resource_id"])
-    if resource is None:
-        problems.add("resource_id", f"resource {fields['resource_id']} does not exist")
-    start, end = problems.timestamp(fields["start"], "start"), problems.timestamp(fields["end"], "end")
-    if start and end and datetime.fromisoformat(end) <= datetime.fromisoformat(start):
-        problems.add("end", "end must be after start")
+    resource = problems.reference("resources", fields["resource_id"], "resource_id", "resource")
+    start, end = problems.span(fields["start"], fields["end"])
     problems.check()
     if not availability.is_free(resource["id"], datetime.fromisoformat(start), datetime.fromisoformat(end)):
         raise refuse(f"The resource is not available from {start} to {end}")
@@ -150,12 +145,8 @@ async def reschedule_booking(id: str, body: dict, include=None):
     if reason:
         raise refuse(reason)
     problems = Problems()
-    resource = common.lookup("resources", body["resource_id"])
-    if resource is None:
-        problems.add("resource_id", f"resource {body['resource_id']} does not exist")
-    start, end = problems.timestamp(body["start"], "start"), problems.timestamp(body["end"], "end")
-    if start and end and datetime.fromisoformat(end) <= datetime.fromisoformat(start):
-        problems.add("end", "end must be after start")
+    resource = problems.reference("resources", body["resource_id"], "resource_id", "resource")
+    start, end = problems.span(body["start"], body["end"])
     problems.check()
     at = times.stamp()
     state = initial_state(old["graph"], None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime
 from typing import Any, Callable, Iterable
 
 from connexion import request
@@ -123,6 +124,24 @@ class Problems:
         except times.TimeError as error:
             self.add(field, str(error))
             return None
+
+    def span(self, start: Any, end: Any, names: tuple[str, str] = ("start", "end")) -> tuple[str | None, str | None]:
+        """Two required timestamps, the end after the start (None for each that is not valid)."""
+        values = []
+        for value, name in zip((start, end), names):
+            if value is None:
+                self.add(name, f"{name} is required")
+            values.append(None if value is None else self.timestamp(value, name))
+        if all(values) and datetime.fromisoformat(values[1]) <= datetime.fromisoformat(values[0]):
+            self.add(names[1], f"{names[1]} must be after {names[0]}")
+        return values[0], values[1]
+
+    def reference(self, coll: str, ident: Any, field: str, what: str) -> dict | None:
+        """The app's document `ident` names, or None (and a problem) when there is none."""
+        doc = lookup(coll, ident)
+        if doc is None:
+            self.add(field, f"{what} {ident} does not exist")
+        return doc
 
     def check(self) -> None:
         if self.found:

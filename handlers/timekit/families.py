@@ -77,8 +77,8 @@ def checked(family: Family, body: dict, ident: str | None = None) -> dict:
             problems.add(name, f"{name} is required")
     for name, (coll, what) in family.refs.items():
         for value in fields.get(name) if isinstance(fields.get(name), list) else [fields.get(name)]:
-            if value is not None and common.lookup(coll, value) is None:
-                problems.add(name, f"{what} {value} does not exist")
+            if value is not None:
+                problems.reference(coll, value, name, what)
     for name in family.timestamps:
         if name in fields:
             fields[name] = problems.timestamp(fields[name], name)
