@@ -70,7 +70,7 @@ def credentials(config, state) -> list[dict]:
         for key in state.find("credentials", app_id=app["id"]):
             found.append({"scheme": "basic", "username": "", "password": key["token"], "app": app["slug"],
                           "describe": f":{key['token']} (app key, {key['mode']} mode, app {app['slug']})"})
-        for resource in state.find("resources", app_id=app["id"]):
+        for resource in state.find("resources", app_id=app["id"])[:1]:  # one is enough for the banner
             if resource.get("email") and resource.get("api_token"):
                 found.append({
                     "scheme": "basic", "username": resource["email"], "password": resource["api_token"],
