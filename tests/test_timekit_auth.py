@@ -55,9 +55,10 @@ def test_every_response_carries_a_request_id(client, method, path, body):
 
 
 def test_resource_credentials_see_only_their_resources_bookings(client):
-    mine = client.get(f"{BASE}/bookings", headers=resource_auth("marty.mcfly@timekit.io", MARTY_TOKEN))
-    others = client.get(f"{BASE}/bookings/{INSTANT_CONFIRMED}", headers=resource_auth("marty.mcfly@timekit.io", MARTY_TOKEN))
-    own = client.get(f"{BASE}/bookings/{MARTY_TENTATIVE}", headers=resource_auth("marty.mcfly@timekit.io", MARTY_TOKEN))
+    marty = resource_auth("marty.mcfly@timekit.io", MARTY_TOKEN)
+    mine = client.get(f"{BASE}/bookings", headers=marty)
+    others = client.get(f"{BASE}/bookings/{INSTANT_CONFIRMED}", headers=marty)
+    own = client.get(f"{BASE}/bookings/{MARTY_TENTATIVE}", headers=marty)
     assert mine.json()["total"] == 6
     assert {b["id"] for b in mine.json()["data"]} >= {MARTY_TENTATIVE}
     assert (others.status_code, own.status_code) == (404, 200)
@@ -79,19 +80,21 @@ def test_auth_trades_a_password_for_the_api_token(client, body, headers, status)
 
 
 def test_the_token_from_auth_authenticates(client):
-    data = client.post(f"{BASE}/auth", json={"email": "marty.mcfly@timekit.io", "password": "Hoverboard2015"}).json()["data"]
+    login = {"email": "marty.mcfly@timekit.io", "password": "Hoverboard2015"}
+    data = client.post(f"{BASE}/auth", json=login).json()["data"]
     response = client.get(f"{BASE}/resources/{MARTY}", headers=resource_auth(data["email"], data["api_token"]))
     assert response.status_code == 200
 
 
 def test_a_new_key_authenticates_and_a_revoked_one_does_not(client):
-    key = client.post(f"{BASE}/credentials", json={"mode": "test", "description": "widget"}, headers=APP).json()["data"]
+    created = client.post(f"{BASE}/credentials", json={"mode": "test", "description": "widget"}, headers=APP)
+    key = created.json()["data"]
     with_new = client.get(f"{BASE}/app", headers=basic("", key["token"]))
     revoked = client.delete(f"{BASE}/credentials/{key['id']}", headers=APP)
     after = client.get(f"{BASE}/app", headers=basic("", key["token"]))
     assert key["token"].startswith("test_api_key_")
-    assert (with_new.status_code, with_new.headers.get("Timekit-TestMode"), revoked.status_code, after.status_code) == \
-        (200, "true", 204, 401)
+    assert (with_new.status_code, with_new.headers.get("Timekit-TestMode")) == (200, "true")
+    assert (revoked.status_code, after.status_code) == (204, 401)
 
 
 def test_post_auth_needs_no_credentials_but_everything_else_does(app, client):

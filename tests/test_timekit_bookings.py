@@ -10,7 +10,9 @@ from timekit_support import (APP, BASE, CUSTOMER, DOC, DOC_CALENDAR, DOC_LAB_CAL
                              MARTY_TENTATIVE, PROJECT_FLUX, TENTATIVE, act, booking_body, create,
                              get_booking)
 
-PAGE_KEYS = {"total", "per_page", "current_page", "last_page", "next_page_url", "prev_page_url", "from", "to", "data"}
+PAGE_KEYS = {"total", "per_page", "current_page", "last_page", "next_page_url", "prev_page_url", "from", "to",
+             "data"}
+NO_BOOKING = {"error": "Resource does not exist", "model": "Booking"}
 
 
 def listing(client, **params):
@@ -290,7 +292,7 @@ def test_sdk_group_path(client):
     response = client.get(f"{BASE}/bookings/{GROUP_OPEN}/groups", headers=APP)
     not_a_group = client.get(f"{BASE}/bookings/{TENTATIVE}/groups", headers=APP)
     assert (response.status_code, response.json()["data"]["id"]) == (200, GROUP_OPEN)
-    assert (not_a_group.status_code, not_a_group.json()) == (404, {"error": "Resource does not exist", "model": "Booking"})
+    assert (not_a_group.status_code, not_a_group.json()) == (404, NO_BOOKING)
 
 
 # -- bulk -----------------------------------------------------------------------------------------
@@ -378,7 +380,8 @@ def test_extend_a_reservation(client):
 
 def test_an_expired_reservation_frees_the_slot_and_cannot_be_booked(app, client):
     reservation = reserve(client)
-    app.store.view("timekit").update("reservations", reservation["id"], {"expires_at": "2026-01-01T00:00:00+00:00"})
+    expired = {"expires_at": "2026-01-01T00:00:00+00:00"}
+    app.store.view("timekit").update("reservations", reservation["id"], expired)
     booking = client.post(f"{BASE}/bookings", json={"reservation_id": reservation["id"]}, headers=APP)
     extend = client.put(f"{BASE}/bookings/reserve/extend", json={"reservation_id": reservation["id"]}, headers=APP)
     assert (booking.status_code, list(booking.json()["errors"])) == (422, ["reservation_id", "graph"])
@@ -428,5 +431,5 @@ def test_reschedule_is_refused(client, booking_id):
 
 def test_unknown_booking_is_404_with_model(client):
     response = client.get(f"{BASE}/bookings/00000000-0000-4000-8000-000000000000", headers=APP)
-    assert (response.status_code, response.json()) == (404, {"error": "Resource does not exist", "model": "Booking"})
+    assert (response.status_code, response.json()) == (404, NO_BOOKING)
 

@@ -26,7 +26,8 @@ Interval = tuple[datetime, datetime]
 
 # -- what blocks a resource ---------------------------------------------------------------------
 
-def busy_times(resource_id: str, *, skip: set[str] = frozenset(), at: datetime | None = None) -> list[Interval]:
+def busy_times(resource_id: str, *, skip: set[str] = frozenset(),
+               at: datetime | None = None) -> list[Interval]:
     """Every interval in which the resource is blocked, sorted; `skip` leaves documents out
     (the booking being rescheduled, the reservation being booked)."""
     at = at or times.now()
@@ -152,7 +153,8 @@ def read_query(body: dict) -> Query:
     buffer = _read(problems, "buffer", lambda: times.length(params["buffer"], "buffer"))
     step = size
     if params.get("start_increments") is not None:
-        step = _read(problems, "start_increments", lambda: times.length(params["start_increments"], "start_increments"))
+        step = _read(problems, "start_increments",
+                     lambda: times.length(params["start_increments"], "start_increments"))
     for field, value in (("length", size), ("start_increments", step)):
         if value is not None and value < MIN_LENGTH:
             problems.add(field, f"{field} must be at least 1 minute")

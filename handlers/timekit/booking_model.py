@@ -138,7 +138,8 @@ def build(body: dict, problems: Problems) -> dict:
 
     reservation = None
     if fields.get("reservation_id") is not None:
-        reservation = problems.reference("reservations", fields["reservation_id"], "reservation_id", "reservation")
+        reservation = problems.reference("reservations", fields["reservation_id"], "reservation_id",
+                                         "reservation")
         if reservation and datetime.fromisoformat(reservation["expires_at"]) <= times.now():
             problems.add("reservation_id", "the reservation has expired")
             reservation = None
@@ -227,14 +228,16 @@ def _resource_of(fields: dict, named: Callable[[str], str], problems: Problems) 
     return None
 
 
-def _calendar_of(fields: dict, resource: dict | None, named: Callable[[str], str], problems: Problems) -> str | None:
+def _calendar_of(fields: dict, resource: dict | None, named: Callable[[str], str],
+                 problems: Problems) -> str | None:
     if resource is None:
         return None
     wanted = fields.get("calendar_id")
     if wanted is None:
         return default_calendar(resource["id"])
     if wanted not in {c["id"] for c in calendars_of(resource["id"])}:
-        problems.add(named("calendar_id"), f"calendar {wanted} is not a calendar of resource {resource['id']}")
+        problems.add(named("calendar_id"),
+                     f"calendar {wanted} is not a calendar of resource {resource['id']}")
     return wanted
 
 
@@ -304,17 +307,18 @@ def refusal(booking: dict, action: str) -> str | None:
 
 
 def apply(booking: dict, action: str, data: Any = None) -> dict:
-    """The booking after `action`, stored; 422 when its state does not allow the action. `data`
-    is the action's inputs (`{"decline": {"message": ...}}` passes `{"message": ...}`), kept in
-    the log when it is an object."""
-    reason = refusal(booking, action)
-    if reason:
-        raise refuse(reason)
-    after = next_state(booking["graph"], booking["state"], action)
+    """The booking after `action`, stored; 422 when its state does not allow the action (checked
+    under the store's lock, so two racing actions cannot both pass). `data` is the action's inputs
+    (`{"decline": {"message": ...}}` passes `{"message": ...}`), logged when it is an object."""
     at = times.stamp()
+    inputs = data if isinstance(data, dict) else {}
 
     def move(doc: dict) -> None:
-        doc["logs"] = doc["logs"] + [log_entry(action, doc["state"], after, data if isinstance(data, dict) else {}, at)]
+        reason = refusal(doc, action)
+        if reason:
+            raise refuse(reason)
+        after = next_state(doc["graph"], doc["state"], action)
+        doc["logs"] = doc["logs"] + [log_entry(action, doc["state"], after, inputs, at)]
         doc["state"] = after
         doc["updated_at"] = at
 

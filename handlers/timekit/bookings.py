@@ -129,7 +129,8 @@ async def extend_reservation(body: dict):
     if datetime.fromisoformat(doc["expires_at"]) <= times.now():
         raise refuse("The reservation has expired; reserve the slot again")
     seconds = body.get("reservation_time", doc["reservation_time"])
-    doc = common.change("reservations", doc["id"], {"reservation_time": seconds, "expires_at": _expiry(seconds)})
+    doc = common.change("reservations", doc["id"],
+                        {"reservation_time": seconds, "expires_at": _expiry(seconds)})
     return common.ok(present_reservation(doc))
 
 

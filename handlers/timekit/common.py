@@ -125,7 +125,8 @@ class Problems:
             self.add(field, str(error))
             return None
 
-    def span(self, start: Any, end: Any, names: tuple[str, str] = ("start", "end")) -> tuple[str | None, str | None]:
+    def span(self, start: Any, end: Any,
+             names: tuple[str, str] = ("start", "end")) -> tuple[str | None, str | None]:
         """Two required timestamps, the end after the start (None for each that is not valid)."""
         values = []
         for value, name in zip((start, end), names):

@@ -55,7 +55,8 @@ FAMILIES = {f.coll: f for f in (
     Family("locations", "Location", ("name", "address", "latitude", "longitude", "timezone")),
     Family("services", "Service", ("location_id", "name", "description", "duration", "price", "currency"),
            refs={"location_id": ("locations", "location")}, defaults=lambda body: {"description": ""}),
-    Family("templates", "Template", ("slug", "name", "type", "subject", "body"), key="slug", unique=("slug",)),
+    Family("templates", "Template", ("slug", "name", "type", "subject", "body"), key="slug",
+           unique=("slug",)),
 )}
 
 

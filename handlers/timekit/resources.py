@@ -97,4 +97,5 @@ async def resource_timezone(email: str):
     resource = by_email(email)
     offset = datetime.now(times.zone(resource["timezone"]) or times.UTC).utcoffset()
     hours = offset.total_seconds() / 3600
-    return common.ok({"timezone": resource["timezone"], "utc_offset": int(hours) if hours.is_integer() else hours})
+    return common.ok({"timezone": resource["timezone"],
+                      "utc_offset": int(hours) if hours.is_integer() else hours})
