@@ -29,10 +29,13 @@ HOUR = 3600
 
 
 # -- credential builders: each takes the server's config and returns request headers ------------
-def bearer(user=ADMIN, password=None, salt=None, **kwargs):
+def bearer(user=ADMIN, password=None, salt=None, age=None, **kwargs):
+    """A get_token bearer header, made when the test runs (`age`: seconds since it was issued)."""
     def build(config):
         used = {**config, "API_AUTH_SALT": salt} if salt else config
-        return {"Authorization": "Bearer " + make_bearer(user["username"], password or user["password"], used, **kwargs)}
+        issued = {"issued_at": time.time() - age} if age is not None else {}
+        return {"Authorization": "Bearer " + make_bearer(user["username"], password or user["password"], used,
+                                                         **issued, **kwargs)}
     return build
 
 
@@ -84,8 +87,8 @@ TOKEN_ACCEPTED = [
     # API_AUTH_SALT may be a Fernet key itself
     pytest.param({"API_AUTH_SALT": FERNET_KEY}, bearer(ADMIN), ADMIN, id="Fernet key as salt"),
     # TTL
-    pytest.param({}, bearer(ADMIN, issued_at=time.time() - HOUR + 60), ADMIN, id="within the TTL"),
-    pytest.param({"API_AUTH_TTL_SECONDS": "0"}, bearer(ADMIN, issued_at=time.time() - 30 * 24 * HOUR), ADMIN,
+    pytest.param({}, bearer(ADMIN, age=HOUR - 60), ADMIN, id="within the TTL"),
+    pytest.param({"API_AUTH_TTL_SECONDS": "0"}, bearer(ADMIN, age=30 * 24 * HOUR), ADMIN,
                  id="TTL 0: no expiry"),
 ]
 
@@ -114,10 +117,10 @@ TOKEN_REFUSED = [
     pytest.param({"API_AUTH_SALT": FERNET_KEY}, bearer(ADMIN, salt="understudy-timbr-demo-salt"),
                  "not a Fernet token", id="old key after the salt changed"),
     # time
-    pytest.param({}, bearer(ADMIN, issued_at=time.time() - HOUR - 60), "expired", id="expired"),
-    pytest.param({"API_AUTH_TTL_SECONDS": "60"}, bearer(ADMIN, issued_at=time.time() - 120), "expired",
+    pytest.param({}, bearer(ADMIN, age=HOUR + 60), "expired", id="expired"),
+    pytest.param({"API_AUTH_TTL_SECONDS": "60"}, bearer(ADMIN, age=120), "expired",
                  id="expired under a shorter TTL"),
-    pytest.param({}, bearer(ADMIN, issued_at=time.time() + HOUR), "in the future", id="from the future"),
+    pytest.param({}, bearer(ADMIN, age=-(HOUR)), "in the future", id="from the future"),
 ]
 
 

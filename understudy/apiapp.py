@@ -23,6 +23,7 @@ from connexion.options import SwaggerUIOptions
 from connexion.resolver import RelativeResolver
 from connexion.spec import Specification
 from starlette.exceptions import HTTPException
+from starlette.routing import Route
 
 from .api import ApiDefinition
 from .auth import AuthMiddleware
@@ -44,13 +45,38 @@ PROBLEM_KINDS = {
 
 class UntypedRoutingAPI(RoutingAPI):
     """Routes `{id}` whatever its type, so a wrong-typed path parameter reaches validation and is
-    reported as a violation (400 in the API's format) instead of matching no route (404)."""
+    reported as a violation (400 in the API's format) instead of matching no route (404).
+
+    A path template owns its paths: `GET /bookings/bulk` is a 405 when `/bookings/bulk` has no
+    GET, rather than falling through to `GET /bookings/{id}` (Starlette's default)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.router.routes[:] = claim_paths(self.router.routes)
 
     @staticmethod
     def _framework_path_and_name(operation, path: str) -> tuple[str, str]:
         types = {k: v for k, v in operation.get_path_parameter_types().items() if v == "path"}
         starlette_path = starlette_utils.starlettify_path(path, types)
         return starlette_path, starlette_path
+
+
+async def _method_not_allowed(request) -> None:
+    raise HTTPException(405)
+
+
+def claim_paths(routes: list) -> list:
+    """After the last route of a template that a later, less specific template also matches,
+    a route for every other method answering 405 (routes of one template are consecutive)."""
+    claimed = []
+    for i, route in enumerate(routes):
+        claimed.append(route)
+        last_of_template = i + 1 == len(routes) or routes[i + 1].path != route.path
+        shadowed = any(later.path != route.path and later.path_regex.match(route.path)
+                       for later in routes[i + 1:])
+        if last_of_template and shadowed:
+            claimed.append(Route(route.path, _method_not_allowed, methods=[m.upper() for m in HTTP_METHODS]))
+    return claimed
 
 
 class Routing(RoutingMiddleware):
@@ -61,7 +87,9 @@ class Routing(RoutingMiddleware):
 
 
 class AllowTable:
-    """Which methods the spec allows on a concrete path: the `Allow` header of a 405."""
+    """Which methods the spec allows on a concrete path: the `Allow` header of a 405. When several
+    templates match (`/bookings/bulk` and `/bookings/{id}`), the most specific ones (fewest
+    parameters) decide, as a client reading the spec expects."""
 
     def __init__(self, paths: dict, base_path: str):
         self.base_path = base_path.rstrip("/")
@@ -69,14 +97,16 @@ class AllowTable:
         for template, item in paths.items():
             pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
             methods = [m.upper() for m in HTTP_METHODS if m in item]
-            self.rules.append((re.compile(f"^{pattern}$"), methods))
+            self.rules.append((re.compile(f"^{pattern}$"), template.count("{"), methods))
 
     def allowed(self, path: str) -> list[str]:
         if self.base_path and path.startswith(self.base_path):
             path = path[len(self.base_path):] or "/"
+        matches = [(params, verbs) for pattern, params, verbs in self.rules if pattern.match(path)]
+        fewest = min((params for params, _ in matches), default=0)
         methods: list[str] = []
-        for pattern, verbs in self.rules:
-            if pattern.match(path):
+        for params, verbs in matches:
+            if params == fewest:
                 methods += [m for m in verbs if m not in methods]
         if "GET" in methods and "HEAD" not in methods:
             methods.append("HEAD")

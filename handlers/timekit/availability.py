@@ -1,0 +1,237 @@
+"""Availability computed from the store: a resource is available until blocked, and it is blocked
+by its bookings in a busy state of their graph, by the events in its calendars and by unexpired
+reservations (each padded by `buffer`). Candidate slots of `length` start every `start_increments`
+(default: `length`) from `from`, aligned to the increment within the day; the mode decides which
+resources a free slot is offered with."""
+
+from __future__ import annotations
+
+import bisect
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from . import common, times
+from .common import Problems
+from .graphs import GRAPHS
+
+SIX_MONTHS = (6, timedelta(days=1))  # the documented maximum search space, with a day of slack
+MIN_LENGTH = timedelta(minutes=1)
+MAX_CANDIDATES = 100_000  # slots examined per resource; more is refused rather than computed slowly
+DEFAULTS = {"mode": "roundrobin_random", "length": "1 hour", "from": "now", "buffer": "0 minutes"}
+
+Interval = tuple[datetime, datetime]
+
+
+# -- what blocks a resource ---------------------------------------------------------------------
+
+def busy_times(resource_id: str, *, skip: set[str] = frozenset(),
+               at: datetime | None = None) -> list[Interval]:
+    """Every interval in which the resource is blocked, sorted; `skip` leaves documents out
+    (the booking being rescheduled, the reservation being booked)."""
+    at = at or times.now()
+    calendars = {c["id"] for c in common.owned("calendars", lambda c: c.get("resource_id") == resource_id)}
+    found = [span(b["event_info"]) for b in common.owned(
+        "bookings", lambda b: b["resource_id"] == resource_id and b["state"] in GRAPHS[b["graph"]].busy)
+        if b["id"] not in skip]
+    found += [span(e) for e in common.owned("events", lambda e: e.get("calendar_id") in calendars)
+              if e["id"] not in skip]
+    found += [span(r) for r in common.owned("reservations", lambda r: r["resource_id"] == resource_id)
+              if r["id"] not in skip and datetime.fromisoformat(r["expires_at"]) > at]
+    return sorted(found)
+
+
+def span(doc: dict) -> Interval:
+    return datetime.fromisoformat(doc["start"]), datetime.fromisoformat(doc["end"])
+
+
+class Calendar:
+    """One resource's blocked intervals (padded by the buffer), merged for fast overlap checks."""
+
+    def __init__(self, intervals: list[Interval], buffer: timedelta):
+        merged: list[list[datetime]] = []
+        for start, end in sorted((s - buffer, e + buffer) for s, e in intervals):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self.starts = [m[0] for m in merged]
+        self.ends = [m[1] for m in merged]
+
+    def free(self, start: datetime, end: datetime) -> bool:
+        i = bisect.bisect_right(self.ends, start)  # the first blocked interval ending after start
+        return i == len(self.starts) or self.starts[i] >= end
+
+
+def is_free(resource_id: str, start: datetime, end: datetime, skip: set[str] = frozenset()) -> bool:
+    return Calendar(busy_times(resource_id, skip=skip), timedelta()).free(start, end)
+
+
+# -- modes: which of the free resources a slot is offered with ----------------------------------
+
+def _mutual(free: list[str], ordered: list[str], state: dict) -> list[str]:
+    return ordered if len(free) == len(ordered) else []
+
+
+def _exclusive(free: list[str], ordered: list[str], state: dict) -> list[str]:
+    return free
+
+
+def _prioritized(free: list[str], ordered: list[str], state: dict) -> list[str]:
+    return free[:1]
+
+
+def _random(free: list[str], ordered: list[str], state: dict) -> list[str]:
+    """The shuffled order decides; a resource found once keeps precedence while it is free."""
+    if state.get("sticky") in free:
+        return [state["sticky"]]
+    if not free:
+        return []
+    state["sticky"] = free[0]
+    return free[:1]
+
+
+MODES: dict[str, tuple[Callable, bool]] = {  # mode -> (chooser, shuffle the resources first)
+    "mutual": (_mutual, False),
+    "exclusive": (_exclusive, False),
+    "roundrobin_prioritized": (_prioritized, False),
+    "roundrobin_random": (_random, True),
+}
+
+
+# -- the query ----------------------------------------------------------------------------------
+
+@dataclass
+class Query:
+    mode: str
+    resources: list[str]
+    start: datetime
+    end: datetime
+    length: timedelta
+    buffer: timedelta
+    increment: timedelta
+    zone: Any  # output time zone (None: UTC)
+
+    def grid(self) -> list[Interval]:
+        """Candidate slots: every `increment` from `start`, aligned to the increment in the day."""
+        local = self.start.astimezone(self.zone or times.UTC)
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        steps = -(-(local - midnight) // self.increment)  # ceiling division
+        first = (midnight + steps * self.increment).astimezone(times.UTC)
+        count = max(0, int((self.end - self.length - first) // self.increment) + 1)
+        return [(first + i * self.increment, first + i * self.increment + self.length) for i in range(count)]
+
+
+def read_query(body: dict) -> Query:
+    """The request's parameters over the project's (`project_id`), with the documented defaults;
+    every problem is reported at once as 422."""
+    problems = Problems()
+    project: dict = {}
+    if body.get("project_id") is not None:
+        found = problems.reference("projects", body["project_id"], "project_id", "project")
+        if found:
+            project = {**found.get("availability", {}), "resources": found.get("resources", [])}
+    params = {**DEFAULTS, **project, **{k: v for k, v in body.items() if v is not None}}
+    if params["mode"] not in MODES:
+        problems.add("mode", f"mode must be one of {', '.join(MODES)}")
+    resources = list(dict.fromkeys(params.get("resources") or []))
+    if not resources:
+        problems.add("resources", "resources is required (or a project_id whose project has resources)")
+    for ident in resources:
+        problems.reference("resources", ident, "resources", "resource")
+    zone = None
+    if params.get("timezone") is not None:
+        zone = times.zone(params["timezone"])
+        if zone is None:
+            problems.add("timezone", f"{params['timezone']} is not a known time zone")
+    at = times.now()
+    start = _read(problems, "from", lambda: times.parse_moment(params["from"], "from", at))
+    end = _read(problems, "to", lambda: times.parse_moment(params["to"], "to", at)) if "to" in params else (
+        times.add(start, (0, timedelta(weeks=4))) if start else None)
+    size = _read(problems, "length", lambda: times.length(params["length"], "length"))
+    buffer = _read(problems, "buffer", lambda: times.length(params["buffer"], "buffer"))
+    step = size
+    if params.get("start_increments") is not None:
+        step = _read(problems, "start_increments",
+                     lambda: times.length(params["start_increments"], "start_increments"))
+    for field, value in (("length", size), ("start_increments", step)):
+        if value is not None and value < MIN_LENGTH:
+            problems.add(field, f"{field} must be at least 1 minute")
+    if buffer is not None and buffer < timedelta():
+        problems.add("buffer", "buffer must not be negative")
+    if start and end:
+        if end <= start:
+            problems.add("to", "to must be after from")
+        elif end > times.add(start, SIX_MONTHS):
+            problems.add("to", "to can be at most 6 months after from")
+        elif step and step >= MIN_LENGTH and (end - start) / step > MAX_CANDIDATES:
+            problems.add("start_increments", "too many slots for this search space; use a longer increment")
+    problems.check()
+    return Query(params["mode"], resources, start, end, size, buffer, step, zone)
+
+
+def _read(problems: Problems, field: str, read: Callable[[], Any]) -> Any:
+    try:
+        return read()
+    except times.TimeError as error:
+        problems.add(field, str(error))
+        return None
+
+
+def slots(query: Query) -> list[tuple[Interval, list[str]]]:
+    """Each free candidate slot with the resources the mode offers it with."""
+    choose, shuffle = MODES[query.mode]
+    ordered = list(query.resources)
+    if shuffle:
+        random.Random(",".join(sorted(ordered))).shuffle(ordered)
+    calendars = {r: Calendar(busy_times(r), query.buffer) for r in ordered}
+    state: dict = {}
+    found = []
+    for start, end in query.grid():
+        free = [r for r in ordered if calendars[r].free(start, end)]
+        chosen = choose(free, ordered, state)
+        if chosen:
+            found.append(((start, end), chosen))
+    return found
+
+
+def blocked(query: Query) -> list[tuple[Interval, list[str]]]:
+    """Each candidate slot in which some of the resources are blocked, with those resources."""
+    calendars = {r: Calendar(busy_times(r), query.buffer) for r in query.resources}
+    found = []
+    for start, end in query.grid():
+        busy = [r for r in query.resources if not calendars[r].free(start, end)]
+        if busy:
+            found.append(((start, end), busy))
+    return found
+
+
+def _slot(interval: Interval, resources: list[str], zone) -> dict:
+    start, end = (t.astimezone(zone or times.UTC) for t in interval)
+    return {"start": times.rfc3339(start), "end": times.rfc3339(end), "resources": resources}
+
+
+# -- handlers -----------------------------------------------------------------------------------
+
+async def query_availability(body: dict):
+    query = read_query(body)
+    return common.ok([_slot(i, r, query.zone) for i, r in slots(query)], zone=query.zone)
+
+
+async def available_dates(body: dict):
+    query = read_query(body)
+    days: dict[str, list[str]] = {}
+    for (start, _), resources in slots(query):
+        day = days.setdefault(start.astimezone(query.zone or times.UTC).date().isoformat(), [])
+        day.extend(r for r in resources if r not in day)
+    return common.ok([{"date": d, "resources": r} for d, r in days.items()])
+
+
+async def count_availability(body: dict):
+    return common.ok({"count": len(slots(read_query(body)))})
+
+
+async def unavailable_slots(body: dict):
+    query = read_query(body)
+    return common.ok([_slot(i, r, query.zone) for i, r in blocked(query)], zone=query.zone)

@@ -1,0 +1,154 @@
+"""What every Timekit handler shares: the `{"data": ...}` and paginated envelopes, the calling
+app's share of the store, ids, includes, and collecting every validation problem of a request."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import Any, Callable, Iterable
+
+from connexion import request
+
+from understudy.context import principal, store
+from understudy.errors import ApiError, Violation, not_found
+from understudy.paging import length_aware, page_of
+from understudy.responses import empty_response, json_response
+
+from . import times
+
+# Stored fields a client never sees.
+PRIVATE = frozenset({"app_id", "password", "api_token"})
+
+
+def ok(data: Any, status: int = 200, zone=None):
+    return json_response({"data": times.render(data, zone)}, status)
+
+
+def created(data: Any):
+    return ok(data, 201)
+
+
+def deleted():
+    return empty_response(204)
+
+
+def listing(items: list, limit: int, page: int):
+    """The paginated envelope. `per_page` is a string, as in Timekit's documented example."""
+    envelope = length_aware(page_of(items, page, limit), str(request.url))
+    envelope["per_page"] = str(envelope["per_page"])
+    envelope["data"] = times.render(envelope["data"])
+    return json_response(envelope)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def slugify(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "untitled"
+
+
+def public(doc: dict | None) -> dict | None:
+    return None if doc is None else {k: v for k, v in doc.items() if k not in PRIVATE}
+
+
+# -- the calling app's documents ------------------------------------------------------------------
+
+def app() -> dict:
+    return principal()["app"]
+
+
+def app_id() -> str:
+    return app()["id"]
+
+
+def owned(coll: str, predicate: Callable[[dict], bool] | None = None) -> list[dict]:
+    """The app's documents of a collection, oldest first."""
+    mine = app_id()
+    docs = store().filter(coll, lambda d: d.get("app_id") == mine and (predicate is None or predicate(d)))
+    return sorted(docs, key=lambda d: (d.get("created_at", ""), str(d["id"])))
+
+
+def lookup(coll: str, ident: Any) -> dict | None:
+    doc = store().get(coll, ident) if ident is not None else None
+    return doc if doc is not None and doc.get("app_id") == app_id() else None
+
+
+def find(coll: str, ident: Any, model: str) -> dict:
+    """The app's document or a 404 naming the model, as Timekit answers."""
+    doc = lookup(coll, ident)
+    if doc is None:
+        raise not_found(model, ident)
+    return doc
+
+
+def insert(coll: str, doc: dict) -> dict:
+    at = times.stamp()
+    return store().insert(coll, {"id": new_id(), "app_id": app_id(), "created_at": at,
+                                 "updated_at": at, **doc})
+
+
+def change(coll: str, ident: str, fields: dict) -> dict:
+    return store().update(coll, ident, {**fields, "updated_at": times.stamp()})
+
+
+def includes(include: Iterable[str] | str | None) -> set[str]:
+    """`?include=a,b` as a set; unknown names are ignored, as dynamic includes are."""
+    if include is None:
+        return set()
+    parts = include.split(",") if isinstance(include, str) else include
+    return {p.strip() for part in parts for p in str(part).split(",") if p.strip()}
+
+
+# -- validation ---------------------------------------------------------------------------------
+
+class Problems:
+    """Every problem of a request body, reported together as 422 `{"errors": {field: [...]}}`."""
+
+    def __init__(self, found: list[Violation] | None = None, prefix: str = "") -> None:
+        self.found: list[Violation] = [] if found is None else found
+        self.prefix = prefix
+
+    def add(self, field: str, message: str) -> None:
+        self.found.append(Violation("body", "/" + (self.prefix + field).replace(".", "/"), message))
+
+    def under(self, prefix: str) -> "Problems":
+        """The same list, with fields reported under `prefix` (an item of a bulk request)."""
+        return Problems(self.found, f"{self.prefix}{prefix}.")
+
+    def timestamp(self, value: Any, field: str) -> str | None:
+        """`value` as a stored RFC3339 timestamp, or None (and a problem) when it is not one."""
+        try:
+            return times.rfc3339(times.parse_timestamp(value, field))
+        except times.TimeError as error:
+            self.add(field, str(error))
+            return None
+
+    def span(self, start: Any, end: Any,
+             names: tuple[str, str] = ("start", "end")) -> tuple[str | None, str | None]:
+        """Two required timestamps, the end after the start (None for each that is not valid)."""
+        values = []
+        for value, name in zip((start, end), names):
+            if value is None:
+                self.add(name, f"{name} is required")
+            values.append(None if value is None else self.timestamp(value, name))
+        if all(values) and datetime.fromisoformat(values[1]) <= datetime.fromisoformat(values[0]):
+            self.add(names[1], f"{names[1]} must be after {names[0]}")
+        return values[0], values[1]
+
+    def reference(self, coll: str, ident: Any, field: str, what: str) -> dict | None:
+        """The app's document `ident` names, or None (and a problem) when there is none."""
+        doc = lookup(coll, ident)
+        if doc is None:
+            self.add(field, f"{what} {ident} does not exist")
+        return doc
+
+    def check(self) -> None:
+        if self.found:
+            raise ApiError("validation", "The given data was invalid", self.found)
+
+
+def refuse(message: str) -> ApiError:
+    """A well-formed request the current state does not allow: 422 `{"error": ...}`."""
+    return ApiError("unprocessable", message)
