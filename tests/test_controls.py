@@ -324,3 +324,25 @@ def test_reload_picks_up_edits_and_keeps_the_last_good_spec(project_copy):
         output = process.communicate(timeout=10)[0]
     assert "does not load; still serving the last good version" in output
     assert "bogus" in output
+
+
+# -- sessions with real writes (Timekit bookings) ------------------------------------------------------------
+def test_two_sessions_in_parallel_never_see_each_others_bookings(client):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from timekit_support import APP as TIMEKIT, BASE as TK, booking_body
+
+    def book_and_list(name):
+        headers = {**TIMEKIT, "X-Understudy-Session": name}
+        made = [client.post(f"{TK}/bookings", json=booking_body(what=f"{name} {n}", start=f"2026-12-1{n}T15:00:00-08:00",
+                                                                  end=f"2026-12-1{n}T16:00:00-08:00"),
+                            headers=headers).json()["data"]["id"] for n in range(3)]
+        listed = client.get(f"{TK}/bookings", params={"limit": 1000}, headers=headers).json()["data"]
+        return made, {b["id"] for b in listed}
+
+    shared_before = client.get(f"{TK}/bookings", headers=TIMEKIT).json()["total"]
+    with ThreadPoolExecutor(2) as pool:
+        (made_a, seen_a), (made_b, seen_b) = pool.map(book_and_list, ["suite-a", "suite-b"])
+    assert set(made_a) <= seen_a and not set(made_b) & seen_a
+    assert set(made_b) <= seen_b and not set(made_a) & seen_b
+    assert client.get(f"{TK}/bookings", headers=TIMEKIT).json()["total"] == shared_before

@@ -109,3 +109,50 @@ def test_sqlite_updates_from_several_processes_lose_nothing(tmp_path):
         p.join(60)
     view = SqliteStore(Database(path), {}).view("demo")
     assert view.get("things", 1)["n"] == 450
+
+
+@pytest.fixture(scope="module")
+def timekit_workers(tmp_path_factory):
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "understudy.cli", "serve", "--api", "timekit", "--workers", "2", "--port", str(port)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            if requests.get(f"{base}/v2/app", auth=TIMEKIT_APP, timeout=1).status_code == 200:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    yield base
+    process.terminate()
+    process.wait(timeout=15)
+
+
+TIMEKIT_APP = ("", "live_api_key_7nzvc7wsBQQISLeFSVhROys9V1bUJ1z7")
+
+
+def test_a_booking_made_on_one_worker_is_read_and_reset_on_every_worker(timekit_workers):
+    from timekit_support import booking_body
+
+    def book_and_read(n):
+        response = requests.post(f"{timekit_workers}/v2/bookings", auth=TIMEKIT_APP, headers={"Connection": "close"},
+                                 json=booking_body(start=f"2027-02-{n + 1:02d}T10:00:00+00:00",
+                                                   end=f"2027-02-{n + 1:02d}T11:00:00+00:00"))
+        assert response.status_code == 201, response.text
+        booking_id = response.json()["data"]["id"]
+        reads = [fresh_get(f"{timekit_workers}/v2/bookings/{booking_id}", auth=TIMEKIT_APP).status_code
+                 for _ in range(4)]  # at once, each on a new connection: either worker
+        return booking_id, reads
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(book_and_read, range(20)))
+    made = [booking_id for booking_id, _ in results]
+    assert [reads for _, reads in results] == [[200] * 4] * 20
+    journal = fresh_get(f"{timekit_workers}/__understudy/requests", params={"method": "GET"}).json()["requests"]
+    readers = {b: {e["worker"] for e in journal if e["path"].endswith(b)} for b in made}
+    # a booking read by both workers was read by one that did not store it
+    assert any(len(workers) == 2 for workers in readers.values())
+    requests.post(f"{timekit_workers}/__understudy/reset", headers={"Connection": "close"})
+    assert [fresh_get(f"{timekit_workers}/v2/bookings/{b}", auth=TIMEKIT_APP).status_code for b in made] == [404] * 20
