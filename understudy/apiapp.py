@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 import logging
 import re
-from functools import partial
 from typing import Any
 
 from connexion import AsyncApp
