@@ -103,6 +103,7 @@ class AuthOperation:
         cookies = cookie_parser(headers.get("cookie", ""))
         info = RequestInfo(scope["method"], scope["path"], headers, query, cookies, self.spec_operation)
         errors: list[ApiError] = []
+        missing: list[ApiError] = []  # credentials not sent at all: the least specific failure
         for requirement in self.requirements:
             if not requirement:  # {} makes the operation's credentials optional
                 return None
@@ -111,7 +112,8 @@ class AuthOperation:
                 try:
                     credential = extract(self.schemes[name], headers, query, cookies)
                     if credential is MISSING:
-                        raise ApiError("unauthorized", _missing_message(self.schemes[name]))
+                        missing.append(ApiError("unauthorized", _missing_message(self.schemes[name])))
+                        raise missing[-1]
                     principal = self.api.verifiers[name](credential, info)
                 except ApiError as error:
                     errors.append(error)
@@ -120,7 +122,10 @@ class AuthOperation:
             if ok:
                 return principal
         # The most specific failure wins: a wrong role over wrong credentials over missing ones.
-        raise max(errors, key=_rank) if errors else ApiError("unauthorized", "Authentication required")
+        def rank(error: ApiError) -> tuple[int, bool]:
+            return _rank(error), not any(error is m for m in missing)
+
+        raise max(errors, key=rank) if errors else ApiError("unauthorized", "Authentication required")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.requirements:
