@@ -1,0 +1,90 @@
+"""Takaro: multi-tenant game-server management. Admin routes behind `X-Takaro-Admin-Token`,
+domain routes behind a login session or an agent JWT, every `/search` through one search
+language, every answer in `{meta, data}`."""
+
+from understudy.api import ApiDefinition
+from understudy.errors import ApiError, Violation
+
+from .access import verify_admin, verify_jwt, verify_session
+
+# Error kind -> Takaro's error class (the `code` of the body).
+CODES = {
+    "validation": "ValidationError",
+    "malformed": "BadRequestError",
+    "media_type": "BadRequestError",
+    "unprocessable": "BadRequestError",
+    "too_large": "BadRequestError",
+    "unauthorized": "UnauthorizedError",
+    "forbidden": "ForbiddenError",
+    "not_found": "NotFoundError",
+    "route_not_found": "NotFoundError",
+    "method_not_allowed": "MethodNotAllowedError",
+    "conflict": "ConflictError",
+    "rate_limited": "TooManyRequestsError",
+}
+# Takaro's fixed messages for some kinds (others keep the specific message).
+MESSAGES = {"validation": "Validation error", "malformed": "Invalid JSON"}
+# Schema keyword -> the class-validator constraint Takaro names in ValidationError details.
+CONSTRAINTS = {
+    "type": "isType", "required": "isDefined", "enum": "isEnum", "pattern": "matches",
+    "minLength": "minLength", "maxLength": "maxLength", "minimum": "min", "maximum": "max",
+    "format": "isFormat", "additionalProperties": "whitelistValidation", "minItems": "arrayMinSize",
+    "maxItems": "arrayMaxSize", "anyOf": "isValid", "oneOf": "isValid",
+}
+
+
+def detail(violation: Violation) -> dict:
+    rule = CONSTRAINTS.get(violation.rule, violation.rule or "isValid")
+    return {"property": violation.field, "constraints": {rule: violation.message}, "children": []}
+
+
+def render_error(error: ApiError, status: int) -> dict:
+    body = {"code": error.code or CODES.get(error.kind, "InternalServerError"),
+            "message": MESSAGES.get(error.kind, error.message) if error.code is None else error.message}
+    if error.violations:
+        body["details"] = [detail(v) for v in error.violations]
+    return {"meta": {"error": body}, "data": {}}
+
+
+def credentials(config, state) -> list[dict]:
+    """The admin token, then each demo login with its domain and its ready-made session token."""
+    found = [{"scheme": "adminAuth", "header": "X-Takaro-Admin-Token",
+              "value": config["ADMIN_CLIENT_SECRET"],
+              "describe": f"X-Takaro-Admin-Token: {config['ADMIN_CLIENT_SECRET']} (admin routes)"}]
+    for session in state.all("sessions"):
+        identity = state.get("identities", session["identityId"])
+        domains = sorted({u["domain"] for u in state.find("users", idpId=identity["id"])})
+        found.append({
+            "scheme": "bearerAuth", "username": identity["email"], "password": identity["password"],
+            "token": session["id"], "domains": domains,
+            "describe": f"POST /login {identity['email']} / {identity['password']} "
+                        f"(domains {', '.join(domains)}); or Authorization: Bearer {session['id']}",
+        })
+    return found
+
+
+def response_headers(ctx) -> dict:
+    cookie = ctx.extras.get("set-cookie")
+    return {"Set-Cookie": cookie} if cookie else {}
+
+
+API = ApiDefinition(
+    name="takaro",
+    title="Takaro API",
+    spec="takaro.yaml",
+    render_error=render_error,
+    verifiers={"adminAuth": verify_admin, "bearerAuth": verify_session,
+               "domainAuth": verify_session, "tokenAuth": verify_jwt},
+    status={"unprocessable": 400, "media_type": 400, "too_large": 413},
+    settings={
+        # The seed's curl sends `X-Takaro-Admin-Token: xxx`; the demo secret is that value.
+        "ADMIN_CLIENT_SECRET": "xxx",
+        # Signs the agent JWTs of POST /token (HS256).
+        "JWT_SECRET": "understudy-takaro-demo-jwt-secret",
+    },
+    credentials=credentials,
+    response_headers=response_headers,
+    expose_headers=["X-Trace-Id"],
+    example=("curl -X POST {base}/domain -H \"Content-Type: application/json\" "
+             "-H \"X-Takaro-Admin-Token: xxx\" --data '{{\"name\": \"test-domain\"}}'"),
+)
