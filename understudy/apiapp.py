@@ -13,6 +13,7 @@ from typing import Any
 from connexion import AsyncApp
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.middleware.abstract import SpecMiddleware
 from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
@@ -85,6 +86,27 @@ class AllowTable:
         return methods
 
 
+class MethodGuard(SpecMiddleware):
+    """A path belongs to its most specific template: a method that template does not declare is
+    405, even where a less specific template would take it (`PUT /users/search` is not
+    `PUT /users/{id}`)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.tables: list[AllowTable] = []
+
+    def add_api(self, specification, base_path: str | None = None, **kwargs: Any) -> None:
+        self.tables.append(AllowTable(specification.get("paths", {}), base_path or ""))
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            for table in self.tables:
+                methods = table.allowed(scope["path"])
+                if methods and scope["method"] not in methods:
+                    raise HTTPException(405)
+        await self.app(scope, receive, send)
+
+
 def as_api_error(exc: Exception, method: str, path: str, allow: AllowTable) -> ApiError:
     if isinstance(exc, ApiError):
         return exc
@@ -113,6 +135,7 @@ def build_api_app(api: ApiDefinition, config: Any, base_path: str) -> AsyncApp:
     spec_path = Path(config["root"]) / "openapi" / api.spec
     middlewares = [
         ExceptionMiddleware,
+        MethodGuard,
         Routing,
         AuthMiddleware,
         ValidationMiddleware,
