@@ -59,7 +59,7 @@ def bad_request(message: str) -> ApiError:
     return ApiError("unprocessable", message)
 
 
-def validation(where: str, message: str, rule: str = "isValid") -> ApiError:
+def validation(where: str, message: str, rule: str) -> ApiError:
     """A value the schema cannot judge (a JSON string, a config): 400 ValidationError."""
     return ApiError("validation", "Validation error", [Violation("body", where, message, rule)])
 

@@ -66,7 +66,7 @@ def connection_info(text: str, kind: str) -> dict:
         raise ApiError("validation", "Validation error", [
             Violation("body", "/connectionInfo", "connectionInfo must be a json string", "isJson")])
     problems = [Violation("body", "/connectionInfo/" + "/".join(map(str, e.absolute_path)),
-                          e.message, str(e.validator))
+                          e.message, "isConnectionInfo")
                 for e in Draft7Validator(CONNECTION_SCHEMAS[kind]).iter_errors(info)]
     if problems:
         raise ApiError("validation", "Validation error", problems)

@@ -98,6 +98,10 @@ def version_fields(fields: dict) -> dict:
     for name in ("configSchema", "uiSchema", "defaultSystemConfig"):
         if name in found:
             json_string(found[name], f"/latestVersion/{name}")
+    if "configSchema" in found:
+        schema = json.loads(found["configSchema"])
+        if not isinstance(schema, dict) or not Draft7Validator(Draft7Validator.META_SCHEMA).is_valid(schema):
+            raise validation("/latestVersion/configSchema", "configSchema must be a JSON schema", "isJSONSchema")
     return found
 
 
@@ -208,7 +212,7 @@ async def install(body: dict):
     user_config = config(body.get("userConfig"), "/userConfig")
     schema = json.loads(version.get("configSchema") or EMPTY_SCHEMA)
     problems = [Violation("body", "/userConfig/" + "/".join(map(str, e.absolute_path)), e.message,
-                          str(e.validator)) for e in Draft7Validator(schema).iter_errors(user_config)]
+                          "isModuleConfig") for e in Draft7Validator(schema).iter_errors(user_config)]
     if problems:
         raise ApiError("validation", "Validation error", problems)
     fields = {"gameserverId": body["gameServerId"], "versionId": version["id"],
