@@ -2,6 +2,8 @@
 domain routes behind a login session or an agent JWT, every `/search` through one search
 language, every answer in `{meta, data}`."""
 
+import re
+
 from understudy.api import ApiDefinition
 from understudy.errors import ApiError, Violation
 
@@ -22,6 +24,7 @@ CODES = {
     "conflict": "ConflictError",
     "rate_limited": "TooManyRequestsError",
 }
+SEARCH_VALUE = re.compile(r"^/(filters|search)/[^/]+$")  # where a search body's values sit
 # Takaro's fixed messages for some kinds (others keep the specific message).
 MESSAGES = {"validation": "Validation error", "malformed": "Invalid JSON"}
 # Schema keyword -> the class-validator constraint Takaro names in ValidationError details.
@@ -38,7 +41,16 @@ def detail(violation: Violation) -> dict:
     return {"property": violation.field, "constraints": {rule: violation.message}, "children": []}
 
 
+def scalar_filter(error: ApiError) -> bool:
+    """Takaro's query builder, not its validator, refuses a scalar where a filter or search takes
+    an array: 400 BadRequestError rather than ValidationError."""
+    return error.kind == "validation" and bool(error.violations) and all(
+        v.rule in ("type", "anyOf") and SEARCH_VALUE.match(v.where) for v in error.violations)
+
+
 def render_error(error: ApiError, status: int) -> dict:
+    if scalar_filter(error):
+        error = ApiError("unprocessable", "Filter values must be arrays or boolean", error.violations)
     body = {"code": error.code or CODES.get(error.kind, "InternalServerError"),
             "message": MESSAGES.get(error.kind, error.message) if error.code is None else error.message}
     if error.violations:
