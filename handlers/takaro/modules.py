@@ -110,8 +110,8 @@ def set_permissions(version_id: str, permissions: list[dict]) -> None:
         store().delete("permissions", old["id"])
     for p in permissions:
         store().insert("permissions", stamp({
-            "permission": p["permission"], "friendlyName": p.get("friendlyName", p["permission"]),
-            "description": p.get("description", ""), "canHaveCount": p.get("canHaveCount", False),
+            "permission": p["permission"], "friendlyName": p.get("friendlyName") or p["permission"],
+            "description": p.get("description") or "", "canHaveCount": bool(p.get("canHaveCount")),
             "moduleVersionId": version_id}))
 
 
