@@ -47,9 +47,11 @@ async def failed_functions(body=None):
     return ok(rows, meta)
 
 
-def executions_of(kind: str):
+def executions_of(kind: str, res: Resource):
     """`POST /<kind>/{id}/executions`: the executed-events of one command, hook or cron job."""
     async def handler(id: str, body=None, success: bool | None = None):
+        res.find(id)
+
         def keep(event: dict) -> bool:
             subject = (event.get("meta") or {}).get(kind) or {}
             return (event["eventName"] == EXECUTIONS[kind] and subject.get("id") == id
