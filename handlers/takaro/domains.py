@@ -12,9 +12,9 @@ from understudy.context import settings, store
 from understudy.errors import ApiError
 
 from .access import mint_jwt
-from .core import act_in, body_schema, done, missing, new_id, now, ok, public
+from .core import act_in, body_schema, done, missing, new_id, now, ok, public, stamp
 from .roles import ROLE
-from .users import USER
+from .users import USER, add_user
 
 LABEL = "Domain"
 # Columns the database fills when a domain is created without them.
@@ -86,19 +86,11 @@ async def create(body: dict):
     act_in(domain["id"])
     ids = instantiate(store().singleton("domain_template"), domain["id"])
     password = secrets.token_hex(20)
-    email = f"root@{domain['id']}.com"
-    identity = store().first("identities", email=email) or store().insert(
-        "identities", {"id": new_id(), "email": email, "password": password})
-    store().update("identities", identity["id"], {"password": password})
-    user = {"id": new_id(), "domain": domain["id"], "name": "root", "email": email,
-            "idpId": identity["id"], "discordId": None, "lastSeen": moment,
-            "playerId": None, "isDashboardUser": False, "createdAt": moment, "updatedAt": moment}
-    store().insert("users", user)
+    user = add_user("root", f"root@{domain['id']}.com", password, dashboard=False)
+    store().update("identities", user["idpId"], {"password": password})  # a reused id's old identity
     root_role = store().get("roles", ids["@role-root"])
-    store().insert("roleAssignments", {
-        "id": new_id(), "domain": domain["id"], "roleId": root_role["id"], "userId": user["id"],
-        "playerId": None, "gameServerId": None, "expiresAt": None, "createdAt": moment,
-        "updatedAt": moment})
+    store().insert("roleAssignments", stamp({"roleId": root_role["id"], "userId": user["id"], "playerId": None,
+                                             "gameServerId": None, "expiresAt": None}))
     return ok({"createdDomain": domain, "rootUser": USER.render(user),
                "rootRole": ROLE.render(root_role), "password": password})
 

@@ -10,10 +10,10 @@ from understudy.context import current, header, principal, store
 from understudy.errors import ApiError, unauthorized
 
 from .access import DOMAIN_COOKIE, member_domains
-from .core import act_in, bad_request, can, done, emit, new_id, now, ok, public, related
+from .core import act_in, bad_request, can, done, emit, now, ok, public, related
 from .players import PLAYER
 from .settings import setting_in
-from .users import USER
+from .users import USER, add_user
 
 TOKEN_ALPHABET = string.ascii_letters + string.digits
 
@@ -85,17 +85,10 @@ async def link_player(body: dict):
     code = store().get("linkCodes", body["code"])
     if code is None:
         raise bad_request("Invalid link code")
-    domain, moment = code["domain"], now()
-    act_in(domain)
-    user = store().first("users", domain=domain, email=body["email"])
-    if user is None:
-        identity = store().first("identities", email=body["email"]) or store().insert(
-            "identities", {"id": new_id(), "email": body["email"], "password": None})
-        user = store().insert("users", {
-            "id": new_id(), "domain": domain, "name": body["email"], "email": body["email"],
-            "idpId": identity["id"], "discordId": None, "lastSeen": moment, "playerId": None,
-            "isDashboardUser": False, "createdAt": moment, "updatedAt": moment})
-    store().update("users", user["id"], {"playerId": code["playerId"], "updatedAt": moment})
+    act_in(code["domain"])
+    user = (store().first("users", domain=code["domain"], email=body["email"])
+            or add_user(body["email"], body["email"], None, dashboard=False))
+    store().update("users", user["id"], {"playerId": code["playerId"], "updatedAt": now()})
     store().delete("linkCodes", code["id"])
     emit("player-linked", {"playerId": code["playerId"], "userId": user["id"]})
     return done()

@@ -42,11 +42,14 @@ def check_seats(user: dict | None = None) -> None:
 
 
 def identity_for(email: str, password: str | None) -> dict:
-    """The identity with this e-mail, created when new (Kratos keeps one per e-mail)."""
+    """The identity with this e-mail, created when new (Kratos keeps one per e-mail); a password
+    given for an identity that had none (invited, linked) becomes its password."""
     found = store().first("identities", email=email)
-    if found is not None:
-        return found
-    return store().insert("identities", {"id": new_id(), "email": email, "password": password})
+    if found is None:
+        return store().insert("identities", {"id": new_id(), "email": email, "password": password})
+    if password and not found.get("password"):
+        found = store().update("identities", found["id"], {"password": password})
+    return found
 
 
 def add_user(name: str, email: str, password: str | None, dashboard: bool) -> dict:
