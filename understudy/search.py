@@ -14,8 +14,10 @@ fields (a user's role ids, say) are accessors the caller passes to `run`."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Any, Callable, Iterable, Mapping
 
 from .errors import ApiError, Violation
@@ -25,6 +27,8 @@ MAX_LIMIT = 1000
 NULL = "null"  # inside a filter's array: matches a missing or null value
 TOP_LEVEL = ("filters", "search", "greaterThan", "lessThan", "page", "limit", "sortBy",
              "sortDirection", "extend")
+
+NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 Accessor = Callable[[dict], Any]
 
@@ -186,31 +190,35 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _norm(value: Any) -> Any:
-    """A comparable form: booleans and their strings alike, 1 and 1.0 alike."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower()
-    return value
-
-
 def _values(value: Any) -> list:
     """A field's values: a list field matches when any element does."""
     return value if isinstance(value, list) else [value]
 
 
+def _number(value: Any) -> Decimal | None:
+    """A number, or a string that spells one, exactly (steam ids outgrow floats)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return Decimal(str(value))
+    if isinstance(value, str) and NUMBER.match(value):
+        return Decimal(value)
+    return None
+
+
+def _same(value: Any, wanted: Any) -> bool:
+    """Equality as a database compares a column with a filter's value cast to its type."""
+    if isinstance(value, bool) or isinstance(wanted, bool):
+        return str(value).lower() == str(wanted).lower()
+    if isinstance(value, (int, float)) or isinstance(wanted, (int, float)):
+        return _number(value) is not None and _number(value) == _number(wanted)
+    return value == wanted
+
+
 def _equals_any(value: Any, wanted: list) -> bool:
     if NULL in wanted and (value is None or value == []):
         return True
-    have = {_hashable(_norm(v)) for v in _values(value) if v is not None}
-    return any(_hashable(_norm(w)) in have for w in wanted if w != NULL)
-
-
-def _hashable(value: Any) -> Any:
-    return value if isinstance(value, (str, float, int)) else repr(value)
+    return any(_same(v, w) for v in _values(value) if v is not None for w in wanted if w != NULL)
 
 
 def _text(value: Any) -> str:
@@ -219,7 +227,8 @@ def _text(value: Any) -> str:
     return " ".join(str(v) for v in _values(value)).lower()
 
 
-def _as_time(value: Any) -> datetime | None:
+def parse_time(value: Any) -> datetime | None:
+    """An ISO-8601 string as an aware datetime (UTC when it names no zone), else None."""
     if not isinstance(value, str):
         return None
     try:
@@ -234,7 +243,7 @@ def _compare(value: Any, bound: Any, ok: Callable[[Any, Any], bool]) -> bool:
         return False
     if isinstance(value, (int, float)) and isinstance(bound, (int, float)):
         return ok(value, bound)
-    left, right = _as_time(value), _as_time(bound)
+    left, right = parse_time(value), parse_time(bound)
     if left is not None and right is not None:
         return ok(left, right)
     try:

@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterable, Mapping
 from connexion import context as connexion_context
 
 from understudy import search
+from understudy.search import parse_time
 from understudy.context import current, principal, store
 from understudy.errors import ApiError, Violation
 from understudy.responses import json_response
@@ -32,16 +33,6 @@ def done(headers: dict | None = None):
 
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def expired(doc: dict, field_name: str = "expiresAt") -> bool:
