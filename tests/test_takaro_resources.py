@@ -497,3 +497,8 @@ def test_bulk_assign_moves_listings_between_categories(client):
 
 def test_unknown_domain_header_is_unauthorised_everywhere(client):
     assert call(client, "POST", "/shop/listing/search", json={}, X_Takaro_Domain="no-such-domain").status_code == 401
+
+
+@pytest.mark.parametrize("method, path", [("GET", "/healthz"), ("POST", "/player/search"), ("GET", "/nowhere")])
+def test_every_answer_has_a_trace_id(client, method, path):
+    assert len(call(client, method, path, json={} if method == "POST" else None).headers["x-trace-id"]) == 32

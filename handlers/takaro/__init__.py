@@ -3,6 +3,7 @@ domain routes behind a login session or an agent JWT, every `/search` through on
 language, every answer in `{meta, data}`."""
 
 import re
+import uuid
 
 from understudy.api import ApiDefinition
 from understudy.errors import ApiError, Violation
@@ -76,8 +77,11 @@ def credentials(config, state) -> list[dict]:
 
 
 def response_headers(ctx) -> dict:
+    """A trace id on every answer (Takaro exposes X-Trace-Id), and the domain cookie when the
+    request did not name a domain."""
+    trace = ctx.extras.setdefault("trace-id", uuid.uuid4().hex)
     cookie = ctx.extras.get("set-cookie")
-    return {"Set-Cookie": cookie} if cookie else {}
+    return {"X-Trace-Id": trace, **({"Set-Cookie": cookie} if cookie else {})}
 
 
 API = ApiDefinition(
