@@ -12,6 +12,7 @@ from typing import Any
 from connexion import AsyncApp
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.middleware.abstract import SpecMiddleware
 from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
@@ -22,7 +23,6 @@ from connexion.options import SwaggerUIOptions
 from connexion.resolver import RelativeResolver
 from connexion.spec import Specification
 from starlette.exceptions import HTTPException
-from starlette.routing import Route
 
 from .api import ApiDefinition
 from .auth import AuthMiddleware
@@ -44,38 +44,13 @@ PROBLEM_KINDS = {
 
 class UntypedRoutingAPI(RoutingAPI):
     """Routes `{id}` whatever its type, so a wrong-typed path parameter reaches validation and is
-    reported as a violation (400 in the API's format) instead of matching no route (404).
-
-    A path template owns its paths: `GET /bookings/bulk` is a 405 when `/bookings/bulk` has no
-    GET, rather than falling through to `GET /bookings/{id}` (Starlette's default)."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.router.routes[:] = claim_paths(self.router.routes)
+    reported as a violation (400 in the API's format) instead of matching no route (404)."""
 
     @staticmethod
     def _framework_path_and_name(operation, path: str) -> tuple[str, str]:
         types = {k: v for k, v in operation.get_path_parameter_types().items() if v == "path"}
         starlette_path = starlette_utils.starlettify_path(path, types)
         return starlette_path, starlette_path
-
-
-async def _method_not_allowed(request) -> None:
-    raise HTTPException(405)
-
-
-def claim_paths(routes: list) -> list:
-    """After the last route of a template that a later, less specific template also matches,
-    a route for every other method answering 405 (routes of one template are consecutive)."""
-    claimed = []
-    for i, route in enumerate(routes):
-        claimed.append(route)
-        last_of_template = i + 1 == len(routes) or routes[i + 1].path != route.path
-        shadowed = any(later.path != route.path and later.path_regex.match(route.path)
-                       for later in routes[i + 1:])
-        if last_of_template and shadowed:
-            claimed.append(Route(route.path, _method_not_allowed, methods=[m.upper() for m in HTTP_METHODS]))
-    return claimed
 
 
 class Routing(RoutingMiddleware):
@@ -99,6 +74,8 @@ class AllowTable:
             self.rules.append((re.compile(f"^{pattern}$"), template.count("{"), methods))
 
     def allowed(self, path: str) -> list[str]:
+        """The methods of the most specific templates that match (`/users/search` over
+        `/users/{id}`): the resource the path names."""
         if self.base_path and path.startswith(self.base_path):
             path = path[len(self.base_path):] or "/"
         matches = [(params, verbs) for pattern, params, verbs in self.rules if pattern.match(path)]
@@ -110,6 +87,27 @@ class AllowTable:
         if "GET" in methods and "HEAD" not in methods:
             methods.append("HEAD")
         return methods
+
+
+class MethodGuard(SpecMiddleware):
+    """A path belongs to its most specific template: a method that template does not declare is
+    405, even where a less specific template would take it (`PUT /users/search` is not
+    `PUT /users/{id}`)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.tables: list[AllowTable] = []
+
+    def add_api(self, specification, base_path: str | None = None, **kwargs: Any) -> None:
+        self.tables.append(AllowTable(specification.get("paths", {}), base_path or ""))
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            for table in self.tables:
+                methods = table.allowed(scope["path"])
+                if methods and scope["method"] not in methods:
+                    raise HTTPException(405)
+        await self.app(scope, receive, send)
 
 
 def as_api_error(exc: Exception, method: str, path: str, allow: AllowTable) -> ApiError:
@@ -140,6 +138,7 @@ def build_api_app(api: ApiDefinition, config: Any, base_path: str, spec: dict | 
     spec = spec if spec is not None else load_spec(api, config)
     middlewares = [
         ExceptionMiddleware,
+        MethodGuard,
         Routing,
         *([ResponseValidationMiddleware] if config.get("validate_responses") else []),
         AuthMiddleware,

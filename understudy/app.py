@@ -137,7 +137,7 @@ class Understudy:
             if mount is None:
                 return None
             rest = path[len(mount.prefix):]
-        if (rest in DOC_PATHS or rest == "/" or rest == "") and path not in mount.spec_paths:
+        if (rest in DOC_PATHS or rest == "/" or rest == "") and rest not in mount.spec_paths:
             return None
         return mount
 

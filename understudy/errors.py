@@ -35,6 +35,7 @@ class Violation:
     location: str
     where: str
     message: str
+    rule: str = ""  # the schema keyword that failed (minLength, enum, required, ...), when known
 
     @property
     def field(self) -> str:

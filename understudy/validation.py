@@ -39,9 +39,10 @@ def schema_violations(validator: Draft4Validator, value: Any, location: str, whe
     for error in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.path))):
         at = pointer(error.absolute_path)
         if location == "body":
-            found.append(Violation("body", at, error.message))
+            found.append(Violation("body", at, error.message, str(error.validator)))
         else:
-            found.append(Violation(location, where + (at if at else ""), error.message))
+            found.append(Violation(location, where + (at if at else ""), error.message,
+                                   str(error.validator)))
     return found
 
 

@@ -1,0 +1,86 @@
+"""Players (created by game servers, never by the API) and their role assignments."""
+
+from __future__ import annotations
+
+from understudy.context import store
+from understudy.errors import ApiError
+
+from .core import Resource, caller, domain_id, getter, ok, related, searcher
+from .gameservers import GAMESERVER
+from .roles import ROLE, assign, assignable, assignments, unassign
+
+
+def role_assignments(player: dict) -> list[dict]:
+    return assignments("playerId", player["id"])
+
+
+def servers_of(player: dict) -> list[dict]:
+    ids = {p["gameServerId"] for p in store().find("pogs", playerId=player["id"])}
+    return [GAMESERVER.render(s) for s in GAMESERVER.rows() if s["id"] in ids]
+
+
+PLAYER = Resource(
+    "Player", "players",
+    shape=lambda p: {**p, "roleAssignments": role_assignments(p)},
+    extend={"playerOnGameServers": lambda p: related("pogs", playerId=p["id"]),
+            "gameServers": servers_of,
+            "roles": lambda p: [a["role"] for a in role_assignments(p)],
+            "roleAssignments": role_assignments},
+    fields={"roleId": lambda p: [a["roleId"] for a in role_assignments(p)]},
+    events={"delete": "player-deleted"},
+)
+
+
+def remove(player_id: str) -> None:
+    """A player and what hangs on it: game-server records, role assignments."""
+    PLAYER.delete(player_id)
+    for coll in ("pogs", "roleAssignments"):
+        for doc in store().find(coll, domain=domain_id(), playerId=player_id):
+            store().delete(coll, doc["id"])
+
+
+def bulk_delete(ids: list[str], delete_one) -> dict:
+    """`{deleted, failed, errors}` of deleting each player in turn."""
+    deleted, errors = 0, []
+    for ident in ids:
+        try:
+            delete_one(ident)
+            deleted += 1
+        except ApiError as error:
+            errors.append({"playerId": ident, "reason": error.message})
+    return {"deleted": deleted, "failed": len(errors), "errors": errors}
+
+
+async def delete(id: str):
+    remove(id)
+    return ok({})
+
+
+async def bulk(body: dict):
+    return ok(bulk_delete(body["playerIds"], remove))
+
+
+async def assign_role(id: str, roleId: str, body: dict | None = None):
+    body = body or {}
+    player = PLAYER.find(id)
+    if body.get("gameServerId") is not None:
+        GAMESERVER.find(body["gameServerId"])
+    assign(assignable(roleId), player, "playerId", body.get("gameServerId"), body.get("expiresAt"))
+    return ok({})
+
+
+async def remove_role(id: str, roleId: str, body: dict | None = None):
+    player = PLAYER.find(id)
+    unassign(ROLE.find(roleId), player, "playerId", (body or {}).get("gameServerId"))
+    return ok({})
+
+
+async def me():
+    player = store().get("players", caller().get("playerId"))
+    if player is None or player.get("domain") != domain_id():
+        raise ApiError("not_found", "Player not found, please link your player account.")
+    return ok({"player": PLAYER.render(player), "pogs": related("pogs", playerId=player["id"])})
+
+
+search = searcher(PLAYER)
+get = getter(PLAYER)

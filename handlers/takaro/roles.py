@@ -1,0 +1,136 @@
+"""Roles and the permission list. A role holds permission grants `{permissionId, count}`; core
+permissions are shared by every domain, module permissions belong to one domain's module version."""
+
+from __future__ import annotations
+
+from understudy.context import store
+
+from .core import (Resource, bad_request, deleter, domain_id, emit, expired, getter, now, ok, public,
+                   searcher, stamp)
+
+DEFAULT_ROLES = ("Player", "User")  # everyone has these; they cannot be assigned
+
+
+def visible_permission(permission: dict) -> bool:
+    return permission.get("domain") in (None, domain_id())
+
+
+def permission_output(permission: dict) -> dict:
+    out = public(permission)
+    version = store().get("moduleVersions", permission.get("moduleVersionId"))
+    if version is not None:
+        module = store().get("modules", version["moduleId"]) or {}
+        out["module"] = {"id": version["moduleId"], "name": module.get("name")}
+        out["version"] = {"id": version["id"], "tag": version["tag"]}
+    return out
+
+
+def grants_output(role: dict) -> list[dict]:
+    found = []
+    for grant in role.get("permissions", []):
+        permission = store().get("permissions", grant["permissionId"])
+        if permission is not None:
+            found.append({"roleId": role["id"], "permissionId": grant["permissionId"],
+                          "permission": permission_output(permission),
+                          "count": grant.get("count", 0)})
+    return found
+
+
+def shape(role: dict) -> dict:
+    return {**role, "permissions": grants_output(role)}
+
+
+ROLE = Resource(
+    "Role", "roles", shape=shape, extend={"permissions": grants_output},
+    defaults={"system": False, "linkedDiscordRoleId": None, "permissions": []},
+    unique=(("name",),),
+    events={"create": "role-created", "update": "role-updated", "delete": "role-deleted"},
+)
+
+
+def grants(requested: list[dict]) -> list[dict]:
+    """Permission inputs as stored grants; every permission must exist for this domain."""
+    found = []
+    for item in requested:
+        permission = store().get("permissions", item["permissionId"])
+        if permission is None or not visible_permission(permission):
+            raise bad_request(f"Permission {item['permissionId']} does not exist")
+        found.append({"permissionId": permission["id"], "count": item.get("count", 0)})
+    return found
+
+
+async def permissions():
+    rows = store().filter("permissions", visible_permission)
+    return ok([permission_output(p) for p in sorted(rows, key=lambda p: p["permission"])])
+
+
+async def create(body: dict):
+    fields = {**body, "permissions": grants(body.get("permissions", []))}
+    return ok(ROLE.render(ROLE.create(fields)))
+
+
+async def update(id: str, body: dict):
+    role = ROLE.find(id)
+    if role["name"] == "root" and role["system"]:
+        raise bad_request("Cannot update root role")
+    fields = dict(body)
+    if "permissions" in fields:
+        fields["permissions"] = grants(fields["permissions"])
+    if role["system"]:
+        fields = {k: v for k, v in fields.items() if k == "permissions"}
+    return ok(ROLE.render(ROLE.update(id, fields)))
+
+
+async def delete(id: str):
+    role = ROLE.find(id)
+    if role["system"]:
+        raise bad_request("Cannot delete system roles")
+    for assignment in store().find("roleAssignments", roleId=id):
+        store().delete("roleAssignments", assignment["id"])
+    return await deleter(ROLE)(id=id)
+
+
+search = searcher(ROLE)
+get = getter(ROLE)
+
+
+# -- role assignments (users and players share them) ----------------------------------------------
+def assignable(role_id: str) -> dict:
+    role = ROLE.find(role_id)
+    if role["system"] and role["name"] in DEFAULT_ROLES:
+        raise bad_request("Cannot assign Player or User role, everyone has these by default")
+    return role
+
+
+def assign(role: dict, subject: dict, field: str, gameServerId: str | None = None,
+           expiresAt: str | None = None) -> None:
+    """Give `subject` (a user or a player, named by `field`) the role, once per game server."""
+    existing = store().first("roleAssignments", domain=domain_id(), roleId=role["id"],
+                             gameServerId=gameServerId, **{field: subject["id"]})
+    if existing is not None:
+        store().update("roleAssignments", existing["id"], {"expiresAt": expiresAt, "updatedAt": now()})
+    else:
+        other = "playerId" if field == "userId" else "userId"
+        store().insert("roleAssignments", stamp({"roleId": role["id"], field: subject["id"],
+                                                 other: None, "gameServerId": gameServerId,
+                                                 "expiresAt": expiresAt}))
+    emit("role-assigned", {field: subject["id"], "gameServerId": gameServerId},
+         {"role": {"id": role["id"], "name": role["name"]}})
+
+
+def unassign(role: dict, subject: dict, field: str, gameServerId: str | None = None) -> None:
+    for found in store().find("roleAssignments", domain=domain_id(), roleId=role["id"],
+                              gameServerId=gameServerId, **{field: subject["id"]}):
+        store().delete("roleAssignments", found["id"])
+    emit("role-removed", {field: subject["id"], "gameServerId": gameServerId},
+         {"role": {"id": role["id"], "name": role["name"]}})
+
+
+def assignments(field: str, subject_id: str) -> list[dict]:
+    """A user's or player's live assignments, each with its role."""
+    found = []
+    for a in store().find("roleAssignments", **{field: subject_id}):
+        role = store().get("roles", a["roleId"])
+        if role is not None and not expired(a):
+            found.append({**public(a), "role": ROLE.render(role)})
+    return found
