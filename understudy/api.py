@@ -46,6 +46,9 @@ class ApiDefinition:
     expose_headers: list[str] = field(default_factory=list)  # for CORS
     example: str = ""  # one curl, with {base} and credentials, for the README and the index
     commands: dict[str, Callable[[list[str]], int]] = field(default_factory=dict)  # CLI extras
+    # Opt-in request conventions some vendors have:
+    accept: tuple[str, ...] = ()  # media types the API answers; an Accept admitting none -> 406
+    trailing_slash: bool = False  # serve `/things/` as `/things` (docs that print both forms)
 
     def status_for(self, error: ApiError) -> int:
         if error.status is not None:

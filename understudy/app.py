@@ -20,7 +20,7 @@ from .apiapp import build_api_app, load_spec
 from .config import DEFAULTS, Config, build_config
 from .context import RequestContext, reset_current, set_current
 from .docs import public_spec
-from .errors import ApiError
+from .errors import ApiError, Violation
 from .journal import Journal
 from .responses import render_error
 from .store import MemoryStore, load_fixtures
@@ -150,7 +150,10 @@ class Understudy:
 
         try:
             self.check_length(headers)
-            await mount.app(scope, receive, send_with_headers)
+            if mount.api.accept:
+                check_accept(headers.get("accept"), mount.api.accept)
+            inner = without_trailing_slash(scope, mount.base_path) if mount.api.trailing_slash else scope
+            await mount.app(inner, receive, send_with_headers)
         except Exception as exc:  # the API's own handlers render everything; this is the net
             error = exc if isinstance(exc, ApiError) else ApiError("internal", "Internal server error")
             if not isinstance(exc, ApiError):
@@ -202,6 +205,41 @@ class Understudy:
 
     def reset(self, api: str | None = None) -> None:
         self.store.reset(api)
+
+
+def acceptable(accept: str | None, offered: tuple[str, ...]) -> bool:
+    """Whether an Accept header admits one of the offered media types (no header: anything)."""
+    if accept is None or not accept.strip():
+        return True
+    for item in accept.split(","):
+        media, *params = [p.strip() for p in item.split(";")]
+        quality = next((p.split("=", 1)[1] for p in params if p.replace(" ", "").startswith("q=")), "1")
+        try:
+            if float(quality) <= 0:
+                continue
+        except ValueError:
+            continue
+        kind, _, sub = media.lower().partition("/")
+        for offer in offered:
+            o_kind, _, o_sub = offer.partition("/")
+            if kind in ("*", o_kind) and sub in ("*", o_sub):
+                return True
+    return False
+
+
+def check_accept(accept: str | None, offered: tuple[str, ...]) -> None:
+    if not acceptable(accept, offered):
+        raise ApiError("not_acceptable", f"Cannot answer with {accept}; accepted: {', '.join(offered)}",
+                       [Violation("header", "Accept", f"must admit {', '.join(offered)}")])
+
+
+def without_trailing_slash(scope: Scope, base_path: str) -> Scope:
+    """The same request with one trailing `/` removed from a path below the API's base path."""
+    path = scope["path"]
+    if not path.endswith("/") or path.rstrip("/") in ("", base_path.rstrip("/")):
+        return scope
+    trimmed = path[:-1]
+    return {**scope, "path": trimmed, "raw_path": trimmed.encode("latin-1")}
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Understudy:
