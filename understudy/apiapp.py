@@ -67,14 +67,18 @@ class AllowTable:
         for template, item in paths.items():
             pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
             methods = [m.upper() for m in HTTP_METHODS if m in item]
-            self.rules.append((re.compile(f"^{pattern}$"), methods))
+            self.rules.append((re.compile(f"^{pattern}$"), methods, template.count("{")))
 
     def allowed(self, path: str) -> list[str]:
+        """The methods of the most specific templates matching the path (`/things/all` over
+        `/things/{id}`), as the spec documents them for that path."""
         if self.base_path and path.startswith(self.base_path):
             path = path[len(self.base_path):] or "/"
+        matching = [(params, verbs) for pattern, verbs, params in self.rules if pattern.match(path)]
+        fewest = min((params for params, _ in matching), default=0)
         methods: list[str] = []
-        for pattern, verbs in self.rules:
-            if pattern.match(path):
+        for params, verbs in matching:
+            if params == fewest:
                 methods += [m for m in verbs if m not in methods]
         if "GET" in methods and "HEAD" not in methods:
             methods.append("HEAD")
