@@ -42,21 +42,33 @@ class MemoryStore:
         self._data: dict[str, dict[str, dict[str, Any]]] = {}
         self._singletons: dict[str, dict[str, Any]] = {}
         self._counters: dict[tuple[str, str], int] = {}
+        self._dirty: set[tuple[str, str]] = set()  # (api, collection) written since the last reset
+        self._loaded: set[str] = set()
         self.generation = 0  # bumps on every write; caches derived from state key on it
         self.reset()
 
     def reset(self, api: str | None = None) -> None:
+        """Back to the fixtures. Only the collections written since the last reset are copied
+        again, so a reset after a read-only request costs next to nothing."""
         with self._lock:
             for name, collections in self._pristine.items():
                 if api is not None and name != api:
                     continue
-                self._data[name] = {}
-                self._singletons[name] = {}
-                for coll, docs in collections.items():
+                if name in self._loaded:
+                    changed = {coll for n, coll in self._dirty if n == name}
+                else:
+                    self._data[name], self._singletons[name] = {}, {}
+                    changed = set(collections)
+                    self._loaded.add(name)
+                for coll in changed:
+                    self._data[name].pop(coll, None)
+                    self._singletons[name].pop(coll, None)
+                    docs = collections.get(coll)
                     if isinstance(docs, list):
                         self._data[name][coll] = {str(d["id"]): clone(d) for d in docs}
-                    else:
+                    elif docs is not None:
                         self._singletons[name][coll] = clone(docs)
+                self._dirty = {key for key in self._dirty if key[0] != name}
                 for key in [k for k in self._counters if k[0] == name]:
                     del self._counters[key]
             self.generation += 1
@@ -113,6 +125,7 @@ class StoreView:
             key = str(doc["id"])
             if key in docs:
                 raise conflict(f"{coll} {key} already exists", id=doc["id"])
+            self._store._dirty.add((self._api, coll))
             docs[key] = clone(doc)
             self._store.generation += 1
             return clone(doc)
@@ -126,6 +139,7 @@ class StoreView:
             taken = [k for k in keys if k in docs]
             if taken or len(set(keys)) != len(keys):
                 raise conflict(f"{coll} {', '.join(taken) or 'ids'} already exist")
+            self._store._dirty.add((self._api, coll))
             for key, doc in zip(keys, new_docs):
                 docs[key] = clone(doc)
             self._store.generation += 1
@@ -143,6 +157,7 @@ class StoreView:
             if key not in docs:
                 return None
             doc = clone(docs[key])
+            self._store._dirty.add((self._api, coll))
             if callable(change):
                 change(doc)
             else:
@@ -155,6 +170,7 @@ class StoreView:
         with self._store._lock:
             removed = self._store._coll(self._api, coll).pop(str(ident), None)
             if removed is not None:
+                self._store._dirty.add((self._api, coll))
                 self._store.generation += 1
             return removed is not None
 
@@ -175,6 +191,7 @@ class StoreView:
 
     def set_singleton(self, name: str, value: Any) -> Any:
         with self._store._lock:
+            self._store._dirty.add((self._api, name))
             self._store._singletons[self._api][name] = clone(value)
             self._store.generation += 1
             return clone(value)
