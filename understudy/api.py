@@ -49,6 +49,8 @@ class ApiDefinition:
     # Opt-in request conventions some vendors have:
     accept: tuple[str, ...] = ()  # media types the API answers; an Accept admitting none -> 406
     trailing_slash: bool = False  # serve `/things/` as `/things` (docs that print both forms)
+    # Doc mistakes a real client would send: "METHOD /mistaken/{id}" -> "/documented/{id}".
+    aliases: dict[str, str] = field(default_factory=dict)
 
     def status_for(self, error: ApiError) -> int:
         if error.status is not None:

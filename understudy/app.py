@@ -4,6 +4,7 @@ API at the root), plus the index, Swagger UI, and the admin endpoints under `/__
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -153,6 +154,7 @@ class Understudy:
             if mount.api.accept:
                 check_accept(headers.get("accept"), mount.api.accept)
             inner = without_trailing_slash(scope, mount.base_path) if mount.api.trailing_slash else scope
+            inner = with_aliases_resolved(inner, mount.base_path, mount.api.aliases)
             await mount.app(inner, receive, send_with_headers)
         except Exception as exc:  # the API's own handlers render everything; this is the net
             error = exc if isinstance(exc, ApiError) else ApiError("internal", "Internal server error")
@@ -240,6 +242,18 @@ def without_trailing_slash(scope: Scope, base_path: str) -> Scope:
         return scope
     trimmed = path[:-1]
     return {**scope, "path": trimmed, "raw_path": trimmed.encode("latin-1")}
+
+
+def with_aliases_resolved(scope: Scope, base_path: str, aliases: dict[str, str]) -> Scope:
+    """The same request on the documented path when it used a known mistaken form."""
+    for mistaken, documented in aliases.items():
+        method, _, template = mistaken.partition(" ")
+        pattern = re.sub(r"\\\{([^}]+)\\\}", r"(?P<\1>[^/]+)", re.escape(base_path + template))
+        found = re.fullmatch(pattern, scope["path"]) if scope["method"] == method else None
+        if found:
+            path = base_path + documented.format(**found.groupdict())
+            return {**scope, "path": path, "raw_path": path.encode("latin-1")}
+    return scope
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Understudy:
