@@ -9,7 +9,7 @@ import time
 from understudy.api import ApiDefinition, RequestInfo
 from understudy.auth import matching
 from understudy.context import settings, store
-from understudy.errors import ApiError, Violation, unauthorized
+from understudy.errors import ApiError, unauthorized
 
 TITLES = {
     400: "Bad argument error", 401: "Error", 403: "Unauthorized", 404: "Resource not found",
@@ -60,9 +60,8 @@ def throttle(user: dict) -> None:
         seen.update(start=now, count=1)
     if seen["count"] > limit:
         retry = max(1, math.ceil(seen["start"] + window - now))
-        raise ApiError("rate_limited", f"More than {limit} requests in {window:g} seconds; slow down",
-                       [Violation("header", "Authorization", f"retry in {retry} seconds")],
-                       headers={"Retry-After": str(retry)})
+        raise ApiError("rate_limited", f"More than {limit} requests in {window:g} seconds; "
+                       f"slow down and retry in {retry} seconds", headers={"Retry-After": str(retry)})
 
 
 def verify_basic(credential: tuple[str, str], request: RequestInfo) -> dict:
@@ -99,5 +98,6 @@ API = ApiDefinition(
     expose_headers=["Retry-After", "Location"],
     accept=("application/json", "application/vnd.api+json"),
     trailing_slash=True,
+    aliases={"DELETE /recipe/{recipe_id}": "/recipes/{recipe_id}"},  # the docs' request line
     example="curl {base}/users/me -u alice@acme.example:alice-api-key",
 )
