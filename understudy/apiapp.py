@@ -109,7 +109,8 @@ def as_api_error(exc: Exception, method: str, path: str, allow: AllowTable) -> A
     return ApiError("internal", "Internal server error")
 
 
-def build_api_app(api: ApiDefinition, config: Any, base_path: str) -> AsyncApp:
+def build_api_app(api: ApiDefinition, config: Any, base_path: str, spec: dict | None = None) -> AsyncApp:
+    """`spec` is the resolved spec when the caller has already loaded it (saves a second parse)."""
     spec_path = Path(config["root"]) / "openapi" / api.spec
     middlewares = [
         ExceptionMiddleware,
@@ -126,7 +127,7 @@ def build_api_app(api: ApiDefinition, config: Any, base_path: str) -> AsyncApp:
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
     )
     app.add_api(
-        spec_path,
+        spec if spec is not None else spec_path,
         base_path=base_path,
         resolver=RelativeResolver(api.package),
         validate_responses=bool(config.get("validate_responses")),
@@ -149,8 +150,15 @@ def build_api_app(api: ApiDefinition, config: Any, base_path: str) -> AsyncApp:
 
 
 def load_spec(api: ApiDefinition, config: Any) -> dict:
-    """The spec as Connexion resolved it (every $ref inlined), for serving and tests."""
-    app_spec = Path(config["root"]) / "openapi" / api.spec
+    """The spec as Connexion resolved it (every $ref inlined, relative file refs too), for
+    serving, tests and building the app. Parsed with libyaml when it is there (large specs take
+    seconds with the pure-Python parser)."""
+    import os
+
+    import yaml
     from connexion.spec import Specification
 
-    return Specification.load(app_spec).spec
+    path = Path(config["root"]) / "openapi" / api.spec
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    return Specification.from_dict(raw, base_uri=f"{path.parent}{os.sep}").spec

@@ -63,7 +63,7 @@ class Understudy:
             spec = load_spec(api, config)
             prefix = "" if single else f"/{api.name}"
             base_path = prefix + real_base_path(spec)
-            app = build_api_app(api, config, base_path)
+            app = build_api_app(api, config, base_path, spec)
             spec_paths = {real_base_path(spec) + p for p in spec.get("paths", {})}
             self.mounts[api.name] = Mount(api, prefix, base_path, app,
                                           public_spec(spec, base_path), spec_paths)
