@@ -30,7 +30,7 @@ def error_item(status: int, detail: str, source: dict | None = None) -> dict:
 
 
 def render_error(error: ApiError, status: int) -> dict:
-    if error.violations:
+    if error.violations and error.kind != "route_not_found":
         return {"errors": [
             error_item(status, f"{error.message}: {v.message}",
                        {SOURCE_KEYS[v.location]: v.where} if v.location in SOURCE_KEYS else None)
