@@ -52,8 +52,8 @@ def tenant_rel() -> Rel:
     return Rel("tenant", "tenant_id", link="/tenants/{ref}")
 
 
-def component_rel(field: str = "component_id") -> Rel:
-    return Rel("component", field, link="/components/{ref}")
+def component_rel(field: str = "component_id", target: Resource | None = None) -> Rel:
+    return Rel("component", field, link="/components/{ref}", target=target)
 
 
 USER = Resource("user", "users", "/users/{id}", writable=("first_name", "last_name", "email", "company"),
@@ -143,7 +143,7 @@ SNAPSHOT = Resource("snapshot", "snapshots", "/flows/{flow_id}/snapshots/{step_i
 
 CREDENTIAL = Resource(
     "credential", "credentials", "/credentials/{id}",
-    {"user": user_rel(), "component": component_rel(), "workspace": workspace_rel(),
+    {"user": user_rel(), "component": component_rel(target=COMPONENT), "workspace": workspace_rel(),
      "vpn_agent": Rel("vpn-agent", "vpn_agent_id", link="/agents/vpn/{ref}")},
     writable=("name", "keys"), defaults={"keys": {}}, filters={"component": "component_id"}, label="Credential")
 
@@ -158,7 +158,7 @@ TENANT = Resource("tenant", "tenants", "/tenants/{id}", label="Tenant")
 CERTIFICATE = Resource("certificate", "certificates", "/tenants/{tenant_id}/certificates/{id}",
                        {"user": user_rel(), "tenant": tenant_rel()},
                        writable=("publicKey", "privateKey"), hidden=("privateKey",), label="Certificate")
-OAUTH_CLIENT = Resource("oauth-client", "oauth_clients", None, {"component": component_rel()},
+OAUTH_CLIENT = Resource("oauth-client", "oauth_clients", None, {"component": component_rel(target=COMPONENT)},
                         writable=("client_id", "client_secret"), unique=("component_id",),
                         unique_scope=("tenant_id",), filters={"component": "component_id"}, label="OAuth client")
 OPENID_PROVIDER = Resource("openid-provider", "openid_providers", "/tenants/{tenant_id}/openid/providers/{id}",
@@ -192,7 +192,7 @@ DATA_SAMPLE = Resource(
     "data-sample", "data_samples", "/data-samples/{id}",
     {"component_version": Rel("version", "component_version_id",
                               link="/components/{component_id}/versions/{ref}"),
-     "workspace": workspace_rel(), "component": component_rel(), "user": user_rel()},
+     "workspace": workspace_rel(), "component": component_rel(target=COMPONENT), "user": user_rel()},
     writable=("method", "result"), filters={"id": "id"}, label="Data sample")
 SSHKEY = Resource("sshkey", "sshkeys", "/sshkeys/{id}", {"user": user_rel()}, writable=("key", "title"),
                   unique=("attributes.key",), unique_scope=("user_id",), prepare=fingerprint, label="SSH key")
