@@ -10,7 +10,7 @@ from understudy.app import create_app
 APP = create_app({**TEST_CONFIG, "apis": ["platform"]})
 SCHEMA = contract_schema(
     APP, "platform", {"basicAuth": {"username": "alice@acme.example", "password": "alice-api-key"}},
-    max_examples=5,
+    max_examples=10,
 )
 SECTIONS = [tag["name"] for tag in SCHEMA.raw_schema["tags"]]
 
