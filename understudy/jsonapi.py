@@ -24,7 +24,7 @@ from connexion import request
 from connexion.decorators.parameter import sanitized
 
 from .context import current, store
-from .errors import ApiError, Violation, conflict, not_found
+from .errors import ApiError, Violation, not_found
 from .responses import empty_response, json_response
 from .store import clone
 

@@ -6,7 +6,7 @@ Rule of thumb: a contract the caller does not belong to does not exist for them 
 their contract, a missing membership or permission is 403."""
 
 from understudy.context import principal, store
-from understudy.errors import forbidden, not_found
+from understudy.errors import ApiError, forbidden, not_found
 
 
 def me() -> dict:
@@ -111,8 +111,8 @@ def flow(flow_id: str, perm: str | None = None) -> dict:
         raise not_found("Flow", flow_id)
     try:
         workspace(found["workspace_id"], perm)
-    except Exception as error:  # a flow of another contract is not found, like its contract
-        if getattr(error, "kind", "") == "not_found":
+    except ApiError as error:  # a flow of another contract is not found, like its contract
+        if error.kind == "not_found":
             raise not_found("Flow", flow_id)
         raise
     return found

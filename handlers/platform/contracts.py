@@ -147,7 +147,7 @@ def last_owner(contract_id: str, user_id: str) -> bool:
 
 
 async def update_member(contract_id, user_id, body):
-    doc = access.contract(contract_id, "contracts.membership.edit")
+    access.contract(contract_id, "contracts.membership.edit")
     jsonapi.incoming(CONTRACT_MEMBER, body, user_id)
     member = jsonapi.find(CONTRACT_MEMBER, user_id, contract_id=contract_id)
     roles = body["data"]["attributes"]["roles"]

@@ -183,7 +183,7 @@ AUTH_CLIENT = Resource(
 AUTH_SECRET = Resource(
     "auth-secret", "auth_secrets", "/workspaces/{workspace_id}/secrets/{id}",
     {"workspace": workspace_rel(), "user": user_rel(),
-     "auth-client": Rel("auth-client", "auth_client_id", link="/auth-clients/{ref}")},
+     "auth-client": Rel("auth-client", "auth_client_id", link="/auth-clients/{ref}", target=AUTH_CLIENT)},
     writable=("name", "state", "error", "credentials"),
     filters={"user": "user_id", "auth_client": "auth_client_id"}, label="Auth secret")
 TOPIC = Resource("topic", "topics", "/topics/{id}", {"workspace": workspace_rel(), "user": user_rel()},
