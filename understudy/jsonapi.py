@@ -131,13 +131,12 @@ def relationship(rel: Rel, doc: dict) -> dict | None:
     elif rel.target is not None and rel.owner_field:
         related = store().find(rel.target.collection, **{rel.owner_field: doc["id"]})
         out["data"] = [{"id": str(d[rel.target.id_field]), "type": rel.type} for d in related]
-    links = {}
-    if rel.link and (rel.many or rel.owner_field or ref is not None or rel.field is None):
-        links["self"] = link(rel.link, doc, ref=ref)
-    if rel.related:
-        links["related"] = link(rel.related, doc, ref=ref)
+    links = {name: link(template, doc, ref=ref) for name, template in (("self", rel.link), ("related", rel.related))
+             if template and (ref is not None or "{ref}" not in template)}
     if links:
         out["links"] = links
+    if out.get("data", ...) is None and not links:
+        return None  # an empty to-one relationship is left out
     return out or None
 
 
