@@ -31,6 +31,20 @@ def test_start_and_stop(client, action, flow_id, status, answer):
     assert status_of(client, flow_id) == status
 
 
+@pytest.mark.parametrize("flow_id, status, current", [
+    (ACTIVE_FLOW, 202, "active"),
+    (FLOW, 409, "inactive"),  # a stopped flow does not run
+])
+def test_run_now(client, flow_id, status, current):
+    assert post(client, f"/flows/{flow_id}/run-now").status_code == status
+    assert get(client, f"/flows/{flow_id}").json()["data"]["attributes"]["current_status"] == current
+
+
+def test_suspended_flow_reports_suspended(client):
+    attributes = post(client, f"/flows/{ACTIVE_FLOW}/suspend").json()["data"]["attributes"]
+    assert (attributes["status"], attributes["current_status"]) == ("inactive", "suspended")
+
+
 def test_start_answers_the_running_flow(client):
     attributes = post(client, f"/flows/{FLOW}/start").json()["data"]["attributes"]
     assert (attributes["status"], attributes["current_status"]) == ("active", "active")

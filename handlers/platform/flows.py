@@ -72,6 +72,18 @@ async def stop_flow(flow_id):
     return json_response({"data": {}, "meta": {}}, 202)
 
 
+async def run_now(flow_id):
+    if access.flow(flow_id)["attributes"].get("status") != "active":
+        raise conflict(f"Flow {flow_id} is stopped; start it to run it")
+    return jsonapi.respond(FLOW, set_status(flow_id, "active", due_execution=jsonapi.now()), 202)
+
+
+async def suspend_flow(flow_id):
+    flow = set_status(flow_id, "inactive")
+    flow = store().update("flows", flow_id, lambda d: d["attributes"].update(current_status="suspended"))
+    return jsonapi.respond(FLOW, flow, 202)
+
+
 async def delete_flow(flow_id):
     access.flow(flow_id, "workspaces.flow.edit")
     for coll in FLOW_PARTS:
