@@ -31,6 +31,17 @@ from .validation import ValidationMiddleware
 
 log = logging.getLogger("understudy")
 
+
+class _MultipleBodyTypes(logging.Filter):
+    """Connexion warns on every request to an operation that takes several body media types
+    (JSON or a form upload, say); the engine reads each by its Content-Type, so it is noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("this operation accepts multiple content types")
+
+
+logging.getLogger("connexion.operations.openapi3").addFilter(_MultipleBodyTypes())
+
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 # Connexion's own problems, by status, as our error kinds.
