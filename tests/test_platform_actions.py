@@ -172,3 +172,21 @@ def test_ssh_key_fingerprint_is_computed(client):
     attributes = post(client, "/sshkeys", body, user="bob").json()["data"]["attributes"]
     digest = hashlib.md5(base64.b64decode("AAAAB3NzaC1yc2E=")).hexdigest()  # ssh-keygen -l -E md5
     assert attributes["fingerprint"] == ":".join(digest[i:i + 2] for i in range(0, 32, 2))
+
+
+def test_certificate_upload_as_a_pem_file(client):
+    pem = get(client, f"/tenants/{T1}/certificates/5b0d6d4b2c3f1a0021000001").json()["data"]["attributes"]["publicKey"]
+    key = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n"
+    response = client.post(f"{BASE}/tenants/{T1}/certificates", headers=auth("alice"),
+                           files={"cert": ("acme.pem", pem + key)})
+    created = response.json()
+    assert (response.status_code, created["data"]["attributes"]["privateKey"]) == (201, key.strip())
+    assert created["meta"]["subject"] == {"commonName": "*.acme.example"}
+
+
+def test_certificate_private_key_is_shown_only_on_create(client):
+    body = doc("certificate", {"publicKey": "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----",
+                               "privateKey": "-----BEGIN PRIVATE KEY-----\ny\n-----END PRIVATE KEY-----"})
+    created = post(client, f"/tenants/{T1}/certificates", body).json()["data"]
+    shown = get(client, f"/tenants/{T1}/certificates/{created['id']}").json()["data"]["attributes"]
+    assert ("privateKey" in created["attributes"], "privateKey" in shown) == (True, False)

@@ -112,3 +112,9 @@ def test_rate_limit_counts_each_user_apart(limited):
     for _ in range(4):
         send(limited, "GET", "/users/me", {}, None)
     assert send(limited, "GET", "/users/me", auth("bob"), None).status_code == 200
+
+
+def test_form_upload_without_its_field_is_400(client):
+    response = client.post(f"{BASE}/tenants/5b0d6d4b2c3f1a0011a0c001/certificates", headers=auth("alice"),
+                           files={"other": ("x.pem", "x")})
+    assert (response.status_code, response.json()["errors"][0]["source"]) == (400, {"pointer": ""})

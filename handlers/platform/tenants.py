@@ -1,6 +1,7 @@
 """Tenants (white-label installations), their roles, certificates, admins and sign-in
 providers. Certificates, OAuth clients and providers are plain collections (`plain.py`)."""
 
+import re
 import secrets
 
 from cryptography import x509
@@ -97,8 +98,24 @@ def certificate_document(doc: dict, private_key: str | None = None) -> dict:
     return document
 
 
-async def create_certificate(tenant_id, body):
+PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z ]+)-----.*?-----END \1-----\s*", re.S)
+
+
+def from_pem_file(text: str) -> dict:
+    """A certificate request from an uploaded PEM file: its certificates and its private key."""
+    blocks = [(m.group(1), m.group(0).strip()) for m in PEM_BLOCK.finditer(text)]
+    return {"data": {"type": "certificate", "attributes": {
+        "publicKey": "\n".join(b for kind, b in blocks if "CERTIFICATE" in kind) or text,
+        "privateKey": "\n".join(b for kind, b in blocks if "PRIVATE KEY" in kind)}}}
+
+
+async def create_certificate(tenant_id, body=None, cert=None):
     access.tenant(tenant_id, "tenants.certificate.create")
+    if cert is not None:  # multipart/form-data: --form cert=@file
+        content = await cert.read() if hasattr(cert, "read") else cert
+        if hasattr(cert, "close"):
+            await cert.close()
+        body = from_pem_file(content.decode("utf-8", "replace") if isinstance(content, bytes) else str(content))
     doc = jsonapi.build(CERTIFICATE, body, {"tenant_id": tenant_id, "user_id": access.me()["id"]})
     doc["attributes"].update(salt=secrets.token_hex(16), iv=secrets.token_hex(16), owner=access.me()["id"],
                              tenant=tenant_id, algorithm="aes-256-cbc", key_length=32)
