@@ -204,15 +204,18 @@ async def form_fields(scope: Scope, messages: list[dict]) -> dict | None:
     async def nothing_more() -> dict:
         return {"type": "http.request", "body": b"", "more_body": False}
 
+    form = None
     try:
         form = await Request(scope, receive=_replay(messages, nothing_more)).form()
         fields = {}
         for key, value in form.multi_items():
             fields[key] = (await value.read()).decode("utf-8", "replace") if hasattr(value, "read") else value
-        await form.close()
         return fields
     except Exception:  # python-multipart and Starlette raise several kinds on a broken form
         return None
+    finally:
+        if form is not None:
+            await form.close()
 
 
 def _replay(messages: list[dict], receive: Receive) -> Receive:
