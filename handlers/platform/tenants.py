@@ -109,13 +109,20 @@ def from_pem_file(text: str) -> dict:
         "privateKey": "\n".join(b for kind, b in blocks if "PRIVATE KEY" in kind)}}}
 
 
+async def uploaded_text(upload) -> str:
+    """The text of an uploaded file, which is closed at once (whatever happens next)."""
+    try:
+        content = await upload.read() if hasattr(upload, "read") else upload
+    finally:
+        if hasattr(upload, "close"):
+            await upload.close()
+    return content.decode("utf-8", "replace") if isinstance(content, bytes) else str(content)
+
+
 async def create_certificate(tenant_id, body=None, cert=None):
-    access.tenant(tenant_id, "tenants.certificate.create")
     if cert is not None:  # multipart/form-data: --form cert=@file
-        content = await cert.read() if hasattr(cert, "read") else cert
-        if hasattr(cert, "close"):
-            await cert.close()
-        body = from_pem_file(content.decode("utf-8", "replace") if isinstance(content, bytes) else str(content))
+        body = from_pem_file(await uploaded_text(cert))
+    access.tenant(tenant_id, "tenants.certificate.create")
     doc = jsonapi.build(CERTIFICATE, body, {"tenant_id": tenant_id, "user_id": access.me()["id"]})
     doc["attributes"].update(salt=secrets.token_hex(16), iv=secrets.token_hex(16), owner=access.me()["id"],
                              tenant=tenant_id, algorithm="aes-256-cbc", key_length=32)
