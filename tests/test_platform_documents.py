@@ -149,3 +149,40 @@ def test_relationship_to_an_unknown_resource_is_404(client):
     response = client.post(f"{BASE}/credentials", headers=auth("alice"), json=body)
     assert (response.status_code, response.json()["errors"][0]["source"]) == (
         404, {"parameter": {"id": "5b0d6d4b2c3f1a0012ffffff"}})
+
+
+@pytest.mark.parametrize("query, total", [
+    ("", 12),  # two lines for each of the six flows
+    ("&levels[]=50", 6),
+    ("&levels[]=30&levels[]=50", 12),
+    (f"&flow_ids[]={FLOW}", 2),
+    ("&from=2024-05-02T00:00:00.000Z", 6),
+    ("&search=FAILED", 6),
+])
+def test_log_search(client, query, total):
+    body = client.get(f"{BASE}/logs?workspace_id={W1}{query}", headers=auth("alice")).json()
+    assert body["total"] == total
+
+
+def test_log_search_marks_the_match(client):
+    hit = client.get(f"{BASE}/logs?workspace_id={W1}&search=failed&limit=1", headers=auth("alice")).json()["hits"][0]
+    assert hit["message"] == "Request <em>failed</em> with status 503"
+
+
+@pytest.mark.parametrize("group_by, days", [
+    ("day", ["2024-04-30", "2024-05-01", "2024-05-02"]),
+    ("month", ["2024-04-01", "2024-05-01"]),
+])
+def test_quota_history_groups(client, group_by, days):
+    path = f"/quota-usages/flows/{FLOW}/history?group_by={group_by}"
+    assert [row["id"] for row in client.get(BASE + path, headers=auth("alice")).json()["data"]] == days
+
+
+def test_quota_totals_of_a_workspace(client):
+    body = client.get(f"{BASE}/quota-usages/workspaces/{W2}", headers=auth("alice")).json()
+    assert body["data"] == {"memory": 3 * 256 * (7 + 8 + 9), "cpu": 3 * 100 * (7 + 8 + 9), "flows": 3}
+
+
+def test_queue_stats_cover_every_step(client):
+    stats = client.get(f"{BASE}/stats/queues/5b0d6d4b2c3f1a0013000001", headers=auth("alice")).json()
+    assert [(s["step_id"], s["total"]) for s in stats["data"]["attributes"]["stats"]] == [("step_1", 0), ("step_2", 12)]
