@@ -49,6 +49,11 @@ class ApiDefinition:
     # Demo credentials per security scheme, as Schemathesis' [auth.openapi.<scheme>] takes them
     # (username/password, api_key, bearer): used by `understudy contract` and the contract tests.
     contract_auth: Callable[[Any], dict[str, dict]] | None = None
+    # Opt-in request conventions some vendors have:
+    accept: tuple[str, ...] = ()  # media types the API answers; an Accept admitting none -> 406
+    trailing_slash: bool = False  # serve `/things/` as `/things` (docs that print both forms)
+    # Doc mistakes a real client would send: "METHOD /mistaken/{id}" -> "/documented/{id}".
+    aliases: dict[str, str] = field(default_factory=dict)
 
     def status_for(self, error: ApiError) -> int:
         if error.status is not None:

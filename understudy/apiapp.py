@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
 import re
 from typing import Any
 
@@ -23,6 +24,7 @@ from connexion.options import SwaggerUIOptions
 from connexion.resolver import RelativeResolver
 from connexion.spec import Specification
 from starlette.exceptions import HTTPException
+import yaml
 
 from .api import ApiDefinition
 from .auth import AuthMiddleware
@@ -32,6 +34,17 @@ from .responses import JSON, render_error
 from .validation import ValidationMiddleware
 
 log = logging.getLogger("understudy")
+
+
+class _MultipleBodyTypes(logging.Filter):
+    """Connexion warns on every request to an operation that takes several body media types
+    (JSON or a form upload, say); the engine reads each by its Content-Type, so it is noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("this operation accepts multiple content types")
+
+
+logging.getLogger("connexion.operations.openapi3").addFilter(_MultipleBodyTypes())
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -176,11 +189,15 @@ def build_api_app(api: ApiDefinition, config: Any, base_path: str, spec: dict | 
 
 
 def load_spec(api: ApiDefinition, config: Any) -> dict:
-    """The spec with every $ref inlined and path-level parameters merged into each operation
-    (an operation's own parameter wins over a path-level one of the same name and place).
-    Connexion 3.3 appends path-level parameters to the operation's own list in place, once per
-    middleware, so operations that have both would validate every path parameter several times."""
-    spec = copy.deepcopy(Specification.load(api.spec_path(config)).spec)
+    """The spec with every $ref inlined (relative file refs too) and path-level parameters merged
+    into each operation (an operation's own parameter wins over a path-level one of the same name
+    and place): Connexion 3.3 appends path-level parameters to the operation's own list in place,
+    once per middleware, so operations with both would check every path parameter several times.
+    Parsed with libyaml when it is there (large specs take seconds with the pure-Python parser)."""
+    path = api.spec_path(config)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    spec = copy.deepcopy(Specification.from_dict(raw, base_uri=f"{path.parent}{os.sep}").spec)
     for item in spec.get("paths", {}).values():
         shared = item.pop("parameters", [])
         for method in HTTP_METHODS:

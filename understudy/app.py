@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -216,7 +217,11 @@ class Understudy:
                 ctx.store = self.sessions.store(check_name(session)).view(mount.name)
             self.check_length(headers)
             body, receive = await read_body(receive, int(self.config["max_body_bytes"]))
-            await mount.app(scope, receive, send_with_headers)
+            if mount.api.accept:
+                check_accept(headers.get("accept"), mount.api.accept)
+            inner = without_trailing_slash(scope, mount.base_path) if mount.api.trailing_slash else scope
+            inner = with_aliases_resolved(inner, mount.base_path, mount.api.aliases)
+            await mount.app(inner, receive, send_with_headers)
         except Exception as exc:  # the API's own handlers render everything; this is the net
             error = exc if isinstance(exc, ApiError) else ApiError("internal", "Internal server error")
             if not isinstance(exc, ApiError):
@@ -277,6 +282,53 @@ class Understudy:
 
     def reset(self, api: str | None = None, session: str | None = None) -> bool:
         return self.sessions.reset(session, api)
+
+
+def acceptable(accept: str | None, offered: tuple[str, ...]) -> bool:
+    """Whether an Accept header admits one of the offered media types (no header: anything)."""
+    if accept is None or not accept.strip():
+        return True
+    for item in accept.split(","):
+        media, *params = [p.strip() for p in item.split(";")]
+        quality = next((p.split("=", 1)[1] for p in params if p.replace(" ", "").startswith("q=")), "1")
+        try:
+            if float(quality) <= 0:
+                continue
+        except ValueError:
+            continue
+        kind, _, sub = media.lower().partition("/")
+        for offer in offered:
+            o_kind, _, o_sub = offer.partition("/")
+            if kind in ("*", o_kind) and sub in ("*", o_sub):
+                return True
+    return False
+
+
+def check_accept(accept: str | None, offered: tuple[str, ...]) -> None:
+    if not acceptable(accept, offered):
+        raise ApiError("not_acceptable", f"Cannot answer with {accept}; accepted: {', '.join(offered)}",
+                       [Violation("header", "Accept", f"must admit {', '.join(offered)}")])
+
+
+def without_trailing_slash(scope: Scope, base_path: str) -> Scope:
+    """The same request with one trailing `/` removed from a path below the API's base path."""
+    path = scope["path"]
+    if not path.endswith("/") or path.rstrip("/") in ("", base_path.rstrip("/")):
+        return scope
+    trimmed = path[:-1]
+    return {**scope, "path": trimmed, "raw_path": trimmed.encode("latin-1")}
+
+
+def with_aliases_resolved(scope: Scope, base_path: str, aliases: dict[str, str]) -> Scope:
+    """The same request on the documented path when it used a known mistaken form."""
+    for mistaken, documented in aliases.items():
+        method, _, template = mistaken.partition(" ")
+        pattern = re.sub(r"\\\{([^}]+)\\\}", r"(?P<\1>[^/]+)", re.escape(base_path + template))
+        found = re.fullmatch(pattern, scope["path"]) if scope["method"] == method else None
+        if found:
+            path = base_path + documented.format(**found.groupdict())
+            return {**scope, "path": path, "raw_path": path.encode("latin-1")}
+    return scope
 
 
 def create_app(config: Mapping[str, Any] | None = None, sessions: Sessions | None = None) -> Understudy:

@@ -49,15 +49,29 @@ class MemoryStore:
         self._data: dict[str, dict[str, dict[str, Any]]] = {}
         self._singletons: dict[str, dict[str, Any]] = {}
         self._counters: dict[tuple[str, str], int] = {}
+        self._dirty: set[tuple[str, str]] = set()  # (api, collection) written since the last reset
         self.generation = 0  # bumps on every write; caches derived from state key on it
 
     def reset(self, api: str | None = None) -> None:
-        """Back to the fixtures (copied lazily, on the next read of each API)."""
+        """Back to the fixtures. An API's fixtures are copied lazily, on its first read; after
+        that, a reset copies again only the collections written since the last one, so a reset
+        after read-only requests costs next to nothing."""
         with self._lock:
-            for name in [n for n in self._data if n != ENGINE] if api is None else [api]:
-                self._data.pop(name, None)
-                self._singletons.pop(name, None)
-            for key in [k for k in self._counters if (k[0] != ENGINE if api is None else k[0] == api)]:
+            names = [n for n in self._data if n != ENGINE] if api is None else [api]
+            for name in names:
+                if name not in self._data:
+                    continue
+                pristine = self._pristine.get(name, {})
+                for coll in {c for n, c in self._dirty if n == name}:
+                    self._data[name].pop(coll, None)
+                    self._singletons[name].pop(coll, None)
+                    docs = pristine.get(coll)
+                    if isinstance(docs, list):
+                        self._data[name][coll] = {str(d["id"]): clone(d) for d in docs}
+                    elif docs is not None:
+                        self._singletons[name][coll] = clone(docs)
+            self._dirty = {key for key in self._dirty if key[0] not in names}
+            for key in [k for k in self._counters if k[0] in names]:
                 del self._counters[key]
             self.generation += 1
 
@@ -124,6 +138,7 @@ class StoreView:
             key = str(doc["id"])
             if key in docs:
                 raise conflict(f"{coll} {key} already exists", id=doc["id"])
+            self._store._dirty.add((self._api, coll))
             docs[key] = clone(doc)
             self._store.generation += 1
             return clone(doc)
@@ -137,6 +152,7 @@ class StoreView:
             taken = [k for k in keys if k in docs]
             if taken or len(set(keys)) != len(keys):
                 raise conflict(f"{coll} {', '.join(taken) or 'ids'} already exist")
+            self._store._dirty.add((self._api, coll))
             for key, doc in zip(keys, new_docs):
                 docs[key] = clone(doc)
             self._store.generation += 1
@@ -154,6 +170,7 @@ class StoreView:
             if key not in docs:
                 return None
             doc = clone(docs[key])
+            self._store._dirty.add((self._api, coll))
             if callable(change):
                 change(doc)
             else:
@@ -166,6 +183,7 @@ class StoreView:
         with self._store._lock:
             removed = self._store._coll(self._api, coll).pop(str(ident), None)
             if removed is not None:
+                self._store._dirty.add((self._api, coll))
                 self._store.generation += 1
             return removed is not None
 
@@ -186,6 +204,7 @@ class StoreView:
 
     def set_singleton(self, name: str, value: Any) -> Any:
         with self._store._lock:
+            self._store._dirty.add((self._api, name))
             self._store._single(self._api)[name] = clone(value)
             self._store.generation += 1
             return clone(value)

@@ -17,6 +17,7 @@ from connexion.lifecycle import ConnexionRequest
 from connexion.middleware.abstract import RoutedAPI, RoutedMiddleware
 from connexion.utils import boolean, extract_content_type, split_content_type
 from jsonschema import Draft4Validator
+from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from .errors import ApiError, Violation
@@ -135,8 +136,9 @@ class ValidationOperation:
             more = message.get("more_body", False)
         return b"".join(chunks), messages
 
-    def body_violations(self, scope: Scope, raw: bytes) -> tuple[str, list[Violation], Any]:
-        """(kind, violations, parsed body) for a request whose operation takes a body."""
+    def body_violations(self, scope: Scope, raw: bytes, form: dict | None = None) -> tuple[str, list[Violation], Any]:
+        """(kind, violations, parsed body) for a request whose operation takes a body; `form` is
+        the fields of a form body, parsed beforehand (it takes an await)."""
         content_type = extract_content_type(scope["headers"])
         mime, encoding = split_content_type(content_type)
         if mime is None:  # no Content-Type: take the operation's first, as clients often omit it
@@ -149,6 +151,11 @@ class ValidationOperation:
         if self.consumes and mime not in self.consumes_dict:
             message = f"Content-Type {mime} is not accepted; send {', '.join(self.consumes)}"
             return "media_type", [Violation("header", "Content-Type", message)], None
+        if mime in FORM_TYPES:
+            validator = self.body_validators.get(mime)
+            if form is None:
+                return "malformed", [Violation("body", "", f"body is not valid {mime}")], None
+            return "validation", schema_violations(validator, form, "body") if validator else [], form
         try:
             text = raw.decode(encoding or "utf-8")
         except (UnicodeDecodeError, LookupError):
@@ -170,7 +177,8 @@ class ValidationOperation:
         kind = "validation"
         if self.operation.request_body:
             raw, messages = await self.read_body(receive)
-            kind, body_violations, body = self.body_violations(scope, raw)
+            form = await form_fields(scope, messages) if _mime(scope) in FORM_TYPES and raw else None
+            kind, body_violations, body = self.body_violations(scope, raw, form)
             violations.extend(body_violations)
             scope[BODY_SCOPE_KEY] = body
             receive = _replay(messages, receive)
@@ -182,6 +190,33 @@ class ValidationOperation:
             }[kind]
             raise ApiError(kind, message, violations)
         await self.next_app(scope, receive, send)
+
+
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def _mime(scope: Scope) -> str | None:
+    mime, _ = split_content_type(extract_content_type(scope["headers"]))
+    return mime.lower() if mime else None
+
+
+async def form_fields(scope: Scope, messages: list[dict]) -> dict | None:
+    """A form body as {field: text} (a file as its text), or None when it cannot be parsed."""
+    async def nothing_more() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    form = None
+    try:
+        form = await Request(scope, receive=_replay(messages, nothing_more)).form()
+        fields = {}
+        for key, value in form.multi_items():
+            fields[key] = (await value.read()).decode("utf-8", "replace") if hasattr(value, "read") else value
+        return fields
+    except Exception:  # python-multipart and Starlette raise several kinds on a broken form
+        return None
+    finally:
+        if form is not None:
+            await form.close()
 
 
 def _replay(messages: list[dict], receive: Receive) -> Receive:
