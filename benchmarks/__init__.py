@@ -1,0 +1,1 @@
+"""Benchmarks: understudy side by side with Prism (run.py)."""

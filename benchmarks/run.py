@@ -1,0 +1,236 @@
+"""Benchmark understudy side by side with Prism: same OpenAPI document, same requests, same load
+generator (wrk on 127.0.0.1), one server at a time.
+
+    .venv/bin/python benchmarks/run.py                  # every scenario, 3 rounds of 10 s
+    .venv/bin/python benchmarks/run.py -s tiikr-get -d 30s -c 64 -r 5
+    .venv/bin/python benchmarks/run.py --serve-args "--workers 1" --serve-args ""
+
+Each --serve-args adds one understudy configuration (extra `understudy serve` arguments), all
+measured in the same run against the same Prism figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import servers, wrk  # noqa: E402
+from benchmarks.report import BUSY, PRISM_NOTE, Measurement, table  # noqa: E402
+from benchmarks.scenarios import BY_NAME, SCENARIOS, Scenario, id_pattern  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# -- one measurement ------------------------------------------------------------------------------
+def check(server: servers.Server, scenario: Scenario) -> tuple[str, list[str]]:
+    """Send the scenario's requests once: what came back, and a note for each unexpected reply."""
+    first = scenario.first
+    status, body = servers.http(first.method, server.origin + first.path, first.headers, first.body)
+    seen, notes = [f"{first.method} {status}"], []
+    if status != first.status:
+        notes.append(f"{first.method} {first.path} answered {status} (expected {first.status}): "
+                     f"{body[:200].decode(errors='replace')}")
+    if scenario.read is not None:
+        match = re.search(id_pattern(scenario.id_field), body.decode(errors="replace"))
+        if match is None:
+            notes.append(f"no \"{scenario.id_field}\" in the create's reply: reads cannot follow")
+        else:
+            read = scenario.read
+            status, body = servers.http(read.method, server.origin + read.path.replace("{id}", match.group(1)),
+                                        read.headers, read.body)
+            seen.append(f"{read.method} {status} (id {match.group(1)})")
+            if status != read.status:
+                notes.append(f"{read.method} {read.path} answered {status} (expected {read.status}): "
+                             f"{body[:200].decode(errors='replace')}")
+    return ", ".join(seen), notes
+
+
+def run_wrk(binary: str, script: Path, server: servers.Server, duration: str,
+            args: argparse.Namespace) -> tuple[wrk.Result, dict[str, float]]:
+    """One wrk run: its result, and the CPU used meanwhile in % of one core by the server, by wrk
+    and by everything else on the machine (other work disturbs the figures)."""
+    cmd = wrk.command(binary, script, server.origin, duration, args.connections, args.threads,
+                      args.timeout)
+    before = (server.cpu_seconds(), children_cpu(), servers.machine_cpu_seconds())
+    started = time.monotonic()
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.monotonic() - started
+    after = (server.cpu_seconds(), children_cpu(), servers.machine_cpu_seconds())
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+    server_cpu, wrk_cpu, machine_cpu = (100 * (b - a) / wall for a, b in zip(before, after))
+    return wrk.parse(done.stdout), {"server": server_cpu, "wrk": wrk_cpu,
+                                    "other": max(0.0, machine_cpu - server_cpu - wrk_cpu)}
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(binary: str, server: servers.Server, scenario: Scenario, args: argparse.Namespace,
+            is_prism: bool) -> Measurement:
+    script = servers.CACHE / "scripts" / f"{scenario.name}.lua"
+    script.parent.mkdir(parents=True, exist_ok=True)
+    script.write_text(wrk.script(scenario))
+    seen, notes = check(server, scenario)
+    if args.wait_quiet:
+        idle = servers.wait_quiet(args.wait_quiet, BUSY)
+        if idle >= BUSY:
+            print(f"  the machine is still busy with other work ({idle:.0f}% of a core) after "
+                  f"{args.wait_quiet:.0f} s: measuring anyway", flush=True)
+    print(f"  {scenario.name} on {server.label}: {seen}; warming up {args.warmup}, "
+          f"measuring {args.duration} ...", flush=True)
+    if args.warmup not in ("0", "0s"):
+        run_wrk(binary, script, server, args.warmup, args)
+    if not is_prism:
+        servers.reset(server)  # measure from the fixtures, not from what the warm-up created
+    result, cpu = run_wrk(binary, script, server, args.duration, args)
+    if server.process.poll() is not None:
+        notes.append(f"the server exited during the run ({server.process.returncode}); "
+                     f"see {server.log}")
+    print(f"    {result.rps:.0f} requests/s, {result.errors} errors, CPU % of a core: server "
+          f"{cpu['server']:.0f}, wrk {cpu['wrk']:.0f}, other work {cpu['other']:.0f}", flush=True)
+    return Measurement(scenario.name, server.label, is_prism, seen, result, cpu["server"], cpu["wrk"],
+                       cpu["other"], notes)
+
+
+def log_name(api: str, label: str, round_: int) -> str:
+    return "-".join([api, re.sub(r"[^A-Za-z0-9]+", "-", label).strip("-").lower(), f"round{round_}"])
+
+
+def bench_api(api: str, scenarios: list[Scenario], binary: str, prism: str | None,
+              args: argparse.Namespace) -> list[Measurement]:
+    """Rounds of: every understudy configuration, then Prism, one server at a time, each started
+    afresh, on this API's scenarios. Rounds alternate the servers, so a slow spell of the machine
+    does not fall on one server only."""
+    measurements, document = [], None
+    for round_ in range(1, args.repeat + 1):
+        for extra in args.serve_args:
+            label = " ".join(["understudy", *shlex.split(extra)])
+            print(f"round {round_}/{args.repeat}: starting {label} --api {api}", flush=True)
+            server = servers.start_understudy(label, api, shlex.split(extra),
+                                              log_name(api, label, round_))
+            try:
+                document = document or servers.prism_document(servers.served_spec(server, api))
+                measurements += [measure(binary, server, s, args, False) for s in scenarios]
+            finally:
+                server.stop()
+        if prism:
+            print(f"round {round_}/{args.repeat}: starting Prism on the same document ({api})", flush=True)
+            server = servers.start_prism(prism, document, api, log_name(api, "Prism", round_))
+            try:
+                measurements += [measure(binary, server, s, args, True) for s in scenarios]
+            finally:
+                server.stop()
+    return measurements
+
+
+# -- the run --------------------------------------------------------------------------------------
+def machine(wrk_binary: str | None, prism: str | None) -> dict[str, str]:
+    cpu = next((line.split(":", 1)[1].strip() for line in
+                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "?")
+    commit = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+                            capture_output=True, text=True).stdout.strip()
+    return {
+        "nproc": f"{len(os.sched_getaffinity(0))} (of {os.cpu_count()}), {cpu}",
+        "os": platform.platform(),
+        "python": f"{platform.python_version()} ({sys.executable})",
+        "understudy": commit or "?",
+        "wrk": wrk.version(wrk_binary) if wrk_binary else "not available",
+        "prism": (servers.tool_version([prism, "--version"]) + ", node "
+                  + servers.tool_version(["node", "--version"])) if prism else "not available",
+    }
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-s", "--scenario", action="append", choices=list(BY_NAME),
+                        help="run only this scenario (repeatable; default: all)")
+    parser.add_argument("-d", "--duration", default="10s", help="measured run per server and scenario (wrk -d)")
+    parser.add_argument("-w", "--warmup", default="5s", help="warm-up run before each measured run; 0 for none")
+    parser.add_argument("-r", "--repeat", type=int, default=3,
+                        help="rounds (each server started afresh); the table shows the medians")
+    parser.add_argument("-c", "--connections", type=int, default=32, help="open connections (wrk -c)")
+    parser.add_argument("-t", "--threads", type=int, default=1, help="wrk threads (wrk -t)")
+    parser.add_argument("--timeout", default="2s", help="a request without a reply after this is an error")
+    parser.add_argument("--serve-args", action="append", metavar="ARGS",
+                        help="extra `understudy serve` arguments, e.g. \"--workers 2\"; repeat to "
+                             "measure several configurations (default: one, with no extra arguments)")
+    parser.add_argument("--wait-quiet", type=float, default=120, metavar="SECONDS",
+                        help="before each server's warm-up, wait up to this long for other work on "
+                             "the machine to stop (0: do not wait)")
+    parser.add_argument("--no-prism", action="store_true", help="measure understudy only")
+    parser.add_argument("--prism", metavar="BINARY", help="use this prism instead of installing one")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write every figure to FILE")
+    parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    args = parser.parse_args(argv)
+    args.serve_args = args.serve_args or [""]
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.list:
+        for s in SCENARIOS:
+            print(f"{s.name:<24}{s.api:<10}{s.what}")
+        return 0
+    from understudy.api import discover  # the APIs this checkout has
+
+    chosen = [BY_NAME[name] for name in args.scenario] if args.scenario else SCENARIOS
+    present = set(discover(ROOT))
+    skipped = [s for s in chosen if s.api not in present]
+    chosen = [s for s in chosen if s.api in present]
+    binary, why = wrk.find()
+    if binary is None:
+        print(f"cannot benchmark: {why}", file=sys.stderr)
+        return 2
+    prism, prism_why = (None, "--no-prism") if args.no_prism else servers.find_prism(args.prism, True)
+    info = machine(binary, prism)
+    print("understudy benchmark: " + shlex.join([os.path.relpath(sys.executable), *sys.argv]))
+    for key, value in info.items():
+        print(f"  {key:<11}{value}")
+    print(f"  load       wrk -t {args.threads} -c {args.connections}, warm-up {args.warmup}, "
+          f"measured {args.duration} per server, scenario and round, {args.repeat} round(s), "
+          f"on 127.0.0.1")
+    if prism is None:
+        print(f"  Prism skipped: {prism_why}")
+    for s in skipped:
+        print(f"  scenario {s.name} skipped: API {s.api} is not in this checkout")
+    print(flush=True)
+
+    measurements: list[Measurement] = []
+    for api in dict.fromkeys(s.api for s in chosen):
+        measurements += bench_api(api, [s for s in chosen if s.api == api], binary, prism, args)
+
+    prism_label = f"Prism {info['prism'].split(',')[0]}"
+    print()
+    for s in chosen:
+        print("\n".join(table(s, [m for m in measurements if m.scenario == s.name], prism_label)))
+        print()
+    if args.json:
+        args.json.write_text(json.dumps({
+            "command": sys.argv, "machine": info, "prism_note": PRISM_NOTE,
+            "skipped": [s.name for s in skipped],
+            "results": [{"scenario": m.scenario, "server": m.server, "prism": m.is_prism,
+                         "check": m.check, "notes": m.notes, "server_cpu": m.server_cpu,
+                         "wrk_cpu": m.wrk_cpu, "other_cpu": m.other_cpu, **m.result.as_dict()}
+                        for m in measurements],
+        }, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
