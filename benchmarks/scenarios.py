@@ -63,15 +63,14 @@ def post(path: str, body: Any, headers: dict[str, str], status: int = 200) -> Re
 
 
 TIIKR_OWNER = basic("owner", "owner-password")
-# TODO(lead, after merging Timbr): a demo key from `understudy credentials --api timbr` and an
-# ontology and concept from fixtures/timbr/.
-TIMBR_KEY = {"x-api-key": "tk_demo_key"}
+# The admin's demo key (`understudy credentials --api timbr`) and a concept of fixtures/timbr/.
+TIMBR_KEY = {"x-api-key": "tk_ab3f0c7e41d24a9b8c1e5d2f6a7b6af3"}
 TIMBR_ONTOLOGY = "timbr_supply_chain"
 TIMEKIT_APP = basic("", "live_api_key_7nzvc7wsBQQISLeFSVhROys9V1bUJ1z7")
-# TODO(lead, after merging Timekit): a resource_id from fixtures/timekit/. Double bookings are
-# allowed so that every create of the same slot succeeds.
+# Doc Brown, a resource of fixtures/timekit/. Double bookings are allowed so that every create of
+# the same slot succeeds.
 TIMEKIT_BOOKING = {
-    "resource_id": "00000000-0000-4000-8000-000000000000",
+    "resource_id": "d187d6e0-d6cb-409a-ae60-45a8fd0ec879",
     "graph": "instant",
     "start": "2030-01-07T10:00:00+00:00",
     "end": "2030-01-07T11:00:00+00:00",
@@ -86,7 +85,7 @@ SCENARIOS: list[Scenario] = [
              request=get("/api/v1/test", TIIKR_OWNER)),
     Scenario("timbr-query", "timbr", "Timbr POST /timbr/api/query/ (SELECT), x-api-key",
              request=post("/timbr/api/query/", {"ontology_name": TIMBR_ONTOLOGY,
-                                                "query": "SELECT * FROM dtimbr.product LIMIT 10"},
+                                                "query": "SELECT * FROM dtimbr.customer LIMIT 10"},
                           TIMBR_KEY)),
     Scenario("timekit-create-read", "timekit",
              "Timekit POST /v2/bookings then GET /v2/bookings/{id} of the booking created, Basic app key",

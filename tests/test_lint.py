@@ -10,7 +10,7 @@ from conftest import ROOT
 
 
 @pytest.mark.parametrize("command", [
-    [sys.executable, "-m", "ruff", "check", "--no-cache", "understudy", "handlers", "tests"],
+    [sys.executable, "-m", "ruff", "check", "--no-cache", "understudy", "handlers", "tests", "benchmarks"],
     [sys.executable, "-m", "yamllint", "--strict", "openapi", "understudy/admin.yaml"],
 ])
 def test_lint(command):
