@@ -10,7 +10,6 @@ import os
 import re
 from typing import Any
 
-from connexion import AsyncApp
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware.abstract import SpecMiddleware
@@ -30,6 +29,7 @@ from .api import ApiDefinition
 from .auth import AuthMiddleware
 from .controls import ControlsMiddleware
 from .errors import ApiError, Violation
+from .invoke import FastAsyncApp
 from .responses import JSON, render_error
 from .validation import ValidationMiddleware
 
@@ -147,7 +147,7 @@ def as_api_error(exc: Exception, method: str, path: str, allow: AllowTable) -> A
     return ApiError("internal", "Internal server error")
 
 
-def build_api_app(api: ApiDefinition, config: Any, base_path: str, spec: dict | None = None) -> AsyncApp:
+def build_api_app(api: ApiDefinition, config: Any, base_path: str, spec: dict | None = None) -> FastAsyncApp:
     spec = spec if spec is not None else load_spec(api, config)
     middlewares = [
         ExceptionMiddleware,
@@ -160,7 +160,7 @@ def build_api_app(api: ApiDefinition, config: Any, base_path: str, spec: dict | 
         LifespanMiddleware,
         ContextMiddleware,
     ]
-    app = AsyncApp(
+    app = FastAsyncApp(
         api.package,
         middlewares=middlewares,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),

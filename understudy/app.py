@@ -94,7 +94,7 @@ class Understudy:
         if config.get("state"):  # shared by every worker process, kept across restarts
             db = Database(str(config["state"]))
             self.sessions = sessions or SqliteSessions(db, fixtures, ttl, most)
-            self.journal = SqliteJournal(db, int(config["journal_size"]))
+            self.journal = SqliteJournal(str(config["state"]) + ".requests", int(config["journal_size"]))
         else:
             self.sessions = sessions or Sessions(fixtures, ttl, most)
             self.journal = Journal(int(config["journal_size"]))
@@ -161,6 +161,7 @@ class Understudy:
             await self.call_api(mount, scope, receive, send)
 
     async def call_admin(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.sessions.begin_request()
         ctx = RequestContext(api=ADMIN.name, store=self.store.view(ADMIN.name), config=self.config,
                              base_url="", headers=Headers(scope=scope), extras={"server": self})
         token = set_current(ctx)
@@ -189,6 +190,7 @@ class Understudy:
     # -- one API request --------------------------------------------------------------------
     async def call_api(self, mount: Mount, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
+        self.sessions.begin_request()
         headers = Headers(scope=scope)
         session = headers.get(SESSION_HEADER)
         ctx = RequestContext(

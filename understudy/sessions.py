@@ -33,6 +33,9 @@ class Sessions:
         self._named: OrderedDict[str, tuple[MemoryStore, float]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def begin_request(self) -> None:
+        """Nothing to refresh: one process holds the state."""
+
     def store(self, name: str | None) -> MemoryStore:
         if name is None:
             return self.default

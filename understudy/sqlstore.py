@@ -1,18 +1,24 @@
 """State in an embedded SQLite database (WAL), shared by every worker process: the same
-interface as the memory store (`view(api)` -> the calls handlers use), plus the sessions, the
-journal and the controls, so a write through one worker is read by the next request on any
-worker, `update` is atomic across processes (BEGIN IMMEDIATE), and reset resets them all.
+interface as the memory store (`view(api)` -> the calls handlers use), plus the sessions and
+the controls, so a write through one worker is read by the next request on any worker, `update`
+is atomic across processes (BEGIN IMMEDIATE), and reset resets them all. The journal has a
+database file of its own beside it, so its writes do not invalidate the state's read cache.
+
+Reads are served from a per-process cache of parsed documents, valid while the database has not
+changed: `PRAGMA data_version` tells when another process committed, a local counter when this
+one did. A read-mostly load therefore costs one PRAGMA per read instead of a query and a JSON
+parse of every document.
 
 Each session is a `space`; the shared state is the space "". Fixtures are copied into a space
 lazily, the first time one of its APIs is read after a reset."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import threading
 import time
-from collections import deque
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable
 
@@ -28,26 +34,49 @@ CREATE TABLE IF NOT EXISTS counters (space TEXT, api TEXT, coll TEXT, value INTE
 CREATE TABLE IF NOT EXISTS loaded (space TEXT, api TEXT, PRIMARY KEY (space, api));
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER);
 CREATE TABLE IF NOT EXISTS sessions (name TEXT PRIMARY KEY, last_used REAL);
-CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT);
 INSERT OR IGNORE INTO meta VALUES ('generation', 0);
 """
+JOURNAL_SCHEMA = "CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT);"
 
 
 class Database:
     """One connection per process, used under a lock (handlers may run on several threads)."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, schema: str = SCHEMA):
         self.path = path
         self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.executescript(SCHEMA)  # with SQLite's own 30 s wait: other processes may be writing
+        self.conn.executescript(schema)  # with SQLite's own 30 s wait: other processes may be writing
         self.conn.execute("PRAGMA busy_timeout=0")  # from here we wait ourselves, in 0.1 ms steps (begin)
         self.lock = threading.RLock()
+        self.local_writes = 0
+        self._stamp: tuple[int, int] | None = None
+        self._cache: dict[tuple, Any] = {}
+        self._checked = False  # data_version already read for the current request
 
     def query(self, sql: str, args: tuple = ()) -> list[tuple]:
         with self.lock:
             return self.conn.execute(sql, args).fetchall()
+
+    def begin_request(self) -> None:
+        """A request starts: what other processes committed before it must be seen, so the next
+        read checks data_version again (later reads of the same request reuse that check)."""
+        self._checked = False
+
+    def cached(self, key: tuple, load: Callable[[], Any]) -> Any:
+        """`load()`'s value, kept until the database changes (in this process or another)."""
+        with self.lock:
+            if not self._checked:
+                self._checked = True
+                self._data_version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+            stamp = (self._data_version, self.local_writes)
+            if stamp != self._stamp:
+                self._cache.clear()
+                self._stamp = stamp
+            if key not in self._cache:
+                self._cache[key] = load()
+            return self._cache[key]
 
     def begin(self) -> None:
         """BEGIN IMMEDIATE, waiting for another process's write to finish. SQLite's own busy
@@ -64,7 +93,7 @@ class Database:
         raise sqlite3.OperationalError("database stayed locked for 30 s")
 
     @contextmanager
-    def write(self):
+    def write(self, count: bool = True):
         """A write transaction: serialised with every other writer, in any process."""
         with self.lock:
             self.begin()
@@ -73,11 +102,15 @@ class Database:
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
-            self.conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+            finally:
+                self.local_writes += 1  # this process's cache is stale either way
+            if count:
+                self.conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
             self.conn.execute("COMMIT")
 
     def generation(self) -> int:
-        return self.query("SELECT value FROM meta WHERE key = 'generation'")[0][0]
+        return self.cached(("generation",), lambda: self.conn.execute(
+            "SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
 
 
 class SqliteStore:
@@ -91,7 +124,8 @@ class SqliteStore:
         return self.db.generation()
 
     def reset(self, api: str | None = None) -> None:
-        where, args = ("space = ? AND api = ?", (self.space, api)) if api else ("space = ? AND api != ?", (self.space, ENGINE))
+        where, args = (("space = ? AND api = ?", (self.space, api)) if api
+                       else ("space = ? AND api != ?", (self.space, ENGINE)))
         with self.db.write() as conn:
             for table in ("docs", "singles", "counters", "loaded"):
                 conn.execute(f"DELETE FROM {table} WHERE {where}", args)
@@ -101,18 +135,20 @@ class SqliteStore:
 
     def ensure(self, api: str) -> None:
         """Copy the API's fixtures into this space if they are not there yet."""
-        if self.db.query("SELECT 1 FROM loaded WHERE space = ? AND api = ?", (self.space, api)):
+        key = (self.space, api)
+        if self.db.cached(("loaded", *key), lambda: bool(self.db.conn.execute(
+                "SELECT 1 FROM loaded WHERE space = ? AND api = ?", key).fetchall())):
             return
         with self.db.write() as conn:
-            if conn.execute("SELECT 1 FROM loaded WHERE space = ? AND api = ?", (self.space, api)).fetchall():
+            if conn.execute("SELECT 1 FROM loaded WHERE space = ? AND api = ?", key).fetchall():
                 return
             for coll, docs in self.fixtures.get(api, {}).items():
                 if isinstance(docs, list):
                     conn.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?)", [
-                        (self.space, api, coll, str(d["id"]), seq, json.dumps(d)) for seq, d in enumerate(docs)])
+                        (*key, coll, str(d["id"]), seq, json.dumps(d)) for seq, d in enumerate(docs)])
                 else:
-                    conn.execute("INSERT INTO singles VALUES (?, ?, ?, ?)", (self.space, api, coll, json.dumps(docs)))
-            conn.execute("INSERT INTO loaded VALUES (?, ?)", (self.space, api))
+                    conn.execute("INSERT INTO singles VALUES (?, ?, ?, ?)", (*key, coll, json.dumps(docs)))
+            conn.execute("INSERT INTO loaded VALUES (?, ?)", key)
 
 
 class SqliteView:
@@ -122,19 +158,27 @@ class SqliteView:
         self._store = store
         self._db = store.db
         self._key = (store.space, api)
-        store.ensure(api)
+        self._ensured = False
+
+    def _docs(self, coll: str) -> dict[str, dict[str, Any]]:
+        """A collection's documents by id, in insertion order, from the cache (never handed out)."""
+        if not self._ensured:
+            self._store.ensure(self._key[1])
+            self._ensured = True
+        return self._db.cached(("docs", *self._key, coll), lambda: {
+            ident: json.loads(body) for ident, body in self._db.conn.execute(
+                "SELECT id, body FROM docs WHERE space = ? AND api = ? AND coll = ? ORDER BY seq",
+                (*self._key, coll))})
 
     @property
     def generation(self) -> int:
         return self._db.generation()
 
     def all(self, coll: str) -> list[dict[str, Any]]:
-        rows = self._db.query("SELECT body FROM docs WHERE space = ? AND api = ? AND coll = ? ORDER BY seq",
-                              (*self._key, coll))
-        return [json.loads(r[0]) for r in rows]
+        return [clone(d) for d in self._docs(coll).values()]
 
     def filter(self, coll: str, predicate: Callable[[dict], bool]) -> list[dict[str, Any]]:
-        return [d for d in self.all(coll) if predicate(d)]
+        return [clone(d) for d in self._docs(coll).values() if predicate(d)]
 
     def find(self, coll: str, **equals: Any) -> list[dict[str, Any]]:
         return self.filter(coll, lambda d: all(d.get(k) == v for k, v in equals.items()))
@@ -144,13 +188,17 @@ class SqliteView:
         return found[0] if found else None
 
     def get(self, coll: str, ident: Any) -> dict[str, Any] | None:
-        rows = self._db.query("SELECT body FROM docs WHERE space = ? AND api = ? AND coll = ? AND id = ?",
-                              (*self._key, coll, str(ident)))
-        return json.loads(rows[0][0]) if rows else None
+        doc = self._docs(coll).get(str(ident))
+        return clone(doc) if doc is not None else None
 
     def count(self, coll: str) -> int:
-        return self._db.query("SELECT count(*) FROM docs WHERE space = ? AND api = ? AND coll = ?",
-                              (*self._key, coll))[0][0]
+        return len(self._docs(coll))
+
+    def _write(self):
+        if not self._ensured:
+            self._store.ensure(self._key[1])
+            self._ensured = True
+        return self._db.write()
 
     def _insert(self, conn, coll: str, doc: dict[str, Any]) -> None:
         seq = conn.execute("SELECT coalesce(max(seq), -1) + 1 FROM docs WHERE space = ? AND api = ? AND coll = ?",
@@ -162,19 +210,19 @@ class SqliteView:
             raise conflict(f"{coll} {doc['id']} already exists", id=doc["id"])
 
     def insert(self, coll: str, doc: dict[str, Any]) -> dict[str, Any]:
-        with self._db.write() as conn:
+        with self._write() as conn:
             self._insert(conn, coll, doc)
         return clone(doc)
 
     def insert_many(self, coll: str, new_docs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         new_docs = list(new_docs)
-        with self._db.write() as conn:
+        with self._write() as conn:
             for doc in new_docs:
                 self._insert(conn, coll, doc)
         return [clone(d) for d in new_docs]
 
     def update(self, coll: str, ident: Any, change: Callable[[dict[str, Any]], Any] | dict[str, Any]):
-        with self._db.write() as conn:
+        with self._write() as conn:
             row = conn.execute("SELECT body FROM docs WHERE space = ? AND api = ? AND coll = ? AND id = ?",
                                (*self._key, coll, str(ident))).fetchone()
             if row is None:
@@ -189,13 +237,13 @@ class SqliteView:
         return doc
 
     def delete(self, coll: str, ident: Any) -> bool:
-        with self._db.write() as conn:
+        with self._write() as conn:
             cursor = conn.execute("DELETE FROM docs WHERE space = ? AND api = ? AND coll = ? AND id = ?",
                                   (*self._key, coll, str(ident)))
             return cursor.rowcount > 0
 
     def next_id(self, coll: str) -> int:
-        with self._db.write() as conn:
+        with self._write() as conn:
             row = conn.execute("SELECT value FROM counters WHERE space = ? AND api = ? AND coll = ?",
                                (*self._key, coll)).fetchone()
             if row is None:
@@ -210,17 +258,24 @@ class SqliteView:
             return value
 
     def singleton(self, name: str) -> Any:
-        rows = self._db.query("SELECT body FROM singles WHERE space = ? AND api = ? AND name = ?", (*self._key, name))
+        if not self._ensured:
+            self._store.ensure(self._key[1])
+            self._ensured = True
+        rows = self._db.cached(("single", *self._key, name), lambda: self._db.conn.execute(
+            "SELECT body FROM singles WHERE space = ? AND api = ? AND name = ?", (*self._key, name)).fetchall())
         return json.loads(rows[0][0]) if rows else None
 
     def set_singleton(self, name: str, value: Any) -> Any:
-        with self._db.write() as conn:
+        with self._write() as conn:
             conn.execute("INSERT OR REPLACE INTO singles VALUES (?, ?, ?, ?)", (*self._key, name, json.dumps(value)))
         return clone(value)
 
 
 class SqliteSessions:
     """Sessions as spaces of one database: every worker sees the same sessions."""
+
+    def begin_request(self) -> None:
+        self.db.begin_request()
 
     def __init__(self, db: Database, fixtures: dict, ttl_seconds: float, max_sessions: int):
         self.db = db
@@ -233,7 +288,7 @@ class SqliteSessions:
         if name is None:
             return self.default
         now = time.time()
-        with self.db.write() as conn:
+        with self.db.write(count=False) as conn:
             self._expire(conn, now)
             conn.execute("INSERT OR REPLACE INTO sessions VALUES (?, ?)", (name, now))
             extra = conn.execute("SELECT name FROM sessions ORDER BY last_used DESC LIMIT -1 OFFSET ?",
@@ -254,7 +309,7 @@ class SqliteSessions:
 
     def list(self) -> list[dict]:
         now = time.time()
-        with self.db.write() as conn:
+        with self.db.write(count=False) as conn:
             self._expire(conn, now)
         rows = self.db.query("SELECT name, last_used FROM sessions ORDER BY last_used")
         return [{"name": name, "idle_seconds": round(now - used, 3)} for name, used in rows]
@@ -276,27 +331,54 @@ class SqliteSessions:
 
 
 class SqliteJournal:
-    """The journal in the shared database, so every worker's requests are listed together."""
+    """The journal in a database file of its own, shared by every worker. Entries are written
+    in batches: right after the request when the server is idle, a few requests at a time when
+    it is busy (the write is scheduled for the event loop's next turn)."""
 
-    def __init__(self, db: Database, size: int):
-        self.db = db
+    def __init__(self, path: str, size: int):
+        self.db = Database(path, JOURNAL_SCHEMA)
         self.size = max(1, size)
+        self.pending: list[str] = []
+        self.scheduled = False
 
     def record(self, entry: dict[str, Any]) -> None:
+        self.pending.append(json.dumps(entry))
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.flush()
+            return
+        if not self.scheduled:
+            self.scheduled = True
+            loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        self.scheduled = False
+        batch, self.pending = self.pending, []
+        if not batch:
+            return
         with self.db.lock:
             conn = self.db.conn
             self.db.begin()
-            seq = conn.execute("INSERT INTO journal (entry) VALUES (?)", (json.dumps(entry),)).lastrowid
-            if seq % 64 == 0:
-                conn.execute("DELETE FROM journal WHERE seq <= ?", (seq - self.size,))
+            try:
+                last = None
+                for entry in batch:
+                    last = conn.execute("INSERT INTO journal (entry) VALUES (?)", (entry,)).lastrowid
+                if last is not None and last // 256 != (last - len(batch)) // 256:
+                    conn.execute("DELETE FROM journal WHERE seq <= ?", (last - self.size,))
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
             conn.execute("COMMIT")
 
     def entries(self, **equals: Any) -> list[dict[str, Any]]:
+        self.flush()
         wanted = {k: v for k, v in equals.items() if v is not None}
         rows = self.db.query("SELECT entry FROM journal ORDER BY seq DESC LIMIT ?", (self.size,))
-        entries = deque(json.loads(r[0]) for r in reversed(rows))
+        entries = [json.loads(r[0]) for r in reversed(rows)]
         return [e for e in entries if all(str(e.get(k)) == str(v) for k, v in wanted.items())]
 
     def clear(self) -> None:
+        self.pending = []
         with self.db.lock:
             self.db.conn.execute("DELETE FROM journal")

@@ -24,6 +24,7 @@ from .errors import ApiError, Violation
 
 FORMATS = Draft4Validator.FORMAT_CHECKER
 BODY_SCOPE_KEY = "understudy.body"
+PARAMS_SCOPE_KEY = "understudy.params"  # (query, path) as Connexion's URI parser resolved them
 
 
 def compile_schema(schema: dict) -> Draft4Validator:
@@ -92,6 +93,7 @@ class ValidationOperation:
         request = ConnexionRequest(scope, uri_parser=self.uri_parser)
         query = request.query_params
         path = request.path_params
+        scope[PARAMS_SCOPE_KEY] = (query, path)
         headers = request.headers
         cookies = request.cookies
         found: list[Violation] = []

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 import jwt
 
 from understudy.api import RequestInfo
-from understudy.auth import matching, same
+from understudy.auth import find, same
 from understudy.context import current, settings, store
 from understudy.errors import ApiError, forbidden, unauthorized
 
@@ -51,7 +51,7 @@ def verify_admin(value: str, request: RequestInfo) -> dict:
 
 # -- domain users ----------------------------------------------------------------------------------
 def verify_session(token: str, request: RequestInfo) -> dict:
-    session = matching(store().all("sessions"), id=token)
+    session = find("sessions", id=token)
     identity = session and store().get("identities", session["identityId"])
     if not identity:
         raise unauthorized("Not authorized")

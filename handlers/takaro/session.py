@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import string
 
-from understudy.auth import matching
+from understudy.auth import find, matching
 from understudy.context import current, header, principal, store
 from understudy.errors import ApiError, unauthorized
 
@@ -36,7 +36,7 @@ async def login(body: dict):
 async def logout():
     scheme, _, token = (header("authorization") or "").partition(" ")
     if scheme.lower() == "bearer" and token.strip():
-        found = matching(store().all("sessions"), id=token.strip())
+        found = find("sessions", id=token.strip())
         if found is not None:
             store().delete("sessions", found["id"])
     return done()

@@ -1,8 +1,7 @@
 """Tiikr: Basic auth against a company's users; only Owner and Administrator may call."""
 
 from understudy.api import ApiDefinition, RequestInfo
-from understudy.auth import matching
-from understudy.context import store
+from understudy.auth import find
 from understudy.errors import ApiError, forbidden, unauthorized
 
 ALLOWED_ROLES = ("Owner", "Administrator")
@@ -19,7 +18,7 @@ def render_error(error: ApiError, status: int) -> dict:
 
 def verify_basic(credential: tuple[str, str], request: RequestInfo) -> dict:
     username, password = credential
-    user = matching(store().all("users"), username=username, password=password)
+    user = find("users", username=username, password=password)
     if user is None:
         raise unauthorized("Invalid username or password")
     if user["role"] not in ALLOWED_ROLES:

@@ -22,7 +22,7 @@ import jwt
 from cryptography.fernet import Fernet, InvalidToken
 
 from understudy.api import RequestInfo
-from understudy.auth import matching
+from understudy.auth import find, matching
 from understudy.context import settings, store
 from understudy.errors import unauthorized
 
@@ -76,7 +76,7 @@ def verify_bearer(token: str, request: RequestInfo) -> dict:
     username, separator, password = decoded.partition(config["API_AUTH_SEPARATOR"])
     if not separator:
         raise unauthorized("Invalid authorization bearer: it does not hold a base64 username and password")
-    user = matching(store().all("users"), username=username, password=password)
+    user = find("users", username=username, password=password)
     if user is None:
         raise unauthorized("Invalid username or password in the authorization bearer")
     return user
@@ -84,7 +84,7 @@ def verify_bearer(token: str, request: RequestInfo) -> dict:
 
 # -- x-api-key ---------------------------------------------------------------------------------
 def verify_api_key(key: str, request: RequestInfo) -> dict:
-    user = matching(store().all("users"), token=key)
+    user = find("users", token=key)
     if user is None:
         raise unauthorized("Invalid x-api-key: it is not the token of any Timbr user")
     return user

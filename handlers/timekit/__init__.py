@@ -11,7 +11,7 @@ import re
 import uuid
 
 from understudy.api import ApiDefinition, RequestInfo
-from understudy.auth import matching
+from understudy.auth import find, matching
 from understudy.context import store
 from understudy.errors import ApiError, Violation, unauthorized
 
@@ -41,7 +41,7 @@ def render_error(error: ApiError, status: int) -> dict:
 def verify_basic(credential: tuple[str, str], request: RequestInfo) -> dict:
     user, secret = credential
     if user == "":
-        key = matching(store().all("credentials"), token=secret)
+        key = find("credentials", token=secret)
         if key is None:
             raise unauthorized("Invalid App API key")
         return {"app": store().get("apps", key["app_id"]), "resource": None,
