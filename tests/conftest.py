@@ -4,6 +4,8 @@ reset before every test, and an HTTP client that talks to it in-process."""
 from __future__ import annotations
 
 import base64
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,9 @@ FIXTURES = ROOT / "fixtures"
 SEEDS = ROOT.parent / "shared" / "seeds"
 
 TEST_CONFIG = {"validate_responses": True, "journal_size": 200}
+if os.environ.get("UNDERSTUDY_TEST_STORE") == "sqlite":
+    # The whole suite against the SQLite store the workers share (one file per test process).
+    TEST_CONFIG["state"] = os.path.join(tempfile.mkdtemp(prefix="understudy-tests-"), "state.sqlite")
 
 
 def basic(user: str, password: str) -> dict[str, str]:

@@ -34,8 +34,10 @@ CREATE TABLE IF NOT EXISTS counters (space TEXT, api TEXT, coll TEXT, value INTE
 CREATE TABLE IF NOT EXISTS loaded (space TEXT, api TEXT, PRIMARY KEY (space, api));
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER);
 CREATE TABLE IF NOT EXISTS sessions (name TEXT PRIMARY KEY, last_used REAL);
+CREATE TABLE IF NOT EXISTS versions (space TEXT, api TEXT, coll TEXT, v INTEGER, PRIMARY KEY (space, api, coll));
 INSERT OR IGNORE INTO meta VALUES ('generation', 0);
 """
+WHOLE = "*"  # the version of a whole space and API: bumped by reset and by copying the fixtures in
 JOURNAL_SCHEMA = "CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT);"
 
 
@@ -50,10 +52,11 @@ class Database:
         self.conn.executescript(schema)  # with SQLite's own 30 s wait: other processes may be writing
         self.conn.execute("PRAGMA busy_timeout=0")  # from here we wait ourselves, in 0.1 ms steps (begin)
         self.lock = threading.RLock()
-        self.local_writes = 0
-        self._stamp: tuple[int, int] | None = None
-        self._cache: dict[tuple, Any] = {}
-        self._checked = False  # data_version already read for the current request
+        self._checked = False  # the versions were read for the current request
+        self._data_version: int | None = None
+        self._versions: dict[tuple[str, str, str], int] = {}
+        self._generation = 0
+        self._cache: dict[tuple, tuple[tuple[int, int], Any]] = {}
 
     def query(self, sql: str, args: tuple = ()) -> list[tuple]:
         with self.lock:
@@ -64,19 +67,42 @@ class Database:
         read checks data_version again (later reads of the same request reuse that check)."""
         self._checked = False
 
-    def cached(self, key: tuple, load: Callable[[], Any]) -> Any:
-        """`load()`'s value, kept until the database changes (in this process or another)."""
+    def _refresh(self) -> None:
+        """Read the collections' versions again if another process committed since we last did."""
+        if self._checked:
+            return
+        self._checked = True
+        data_version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        if data_version != self._data_version:
+            self._data_version = data_version
+            self._versions = {(sp, api, coll): v for sp, api, coll, v in self.conn.execute(
+                "SELECT space, api, coll, v FROM versions")}
+            self._generation = self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+
+    def version(self, space: str, api: str, coll: str) -> tuple[int, int]:
         with self.lock:
-            if not self._checked:
-                self._checked = True
-                self._data_version = self.conn.execute("PRAGMA data_version").fetchone()[0]
-            stamp = (self._data_version, self.local_writes)
-            if stamp != self._stamp:
+            self._refresh()
+            return self._versions.get((space, api, WHOLE), 0), self._versions.get((space, api, coll), 0)
+
+    def peek(self, key: tuple) -> Any:
+        """The cached value for key while it is still valid, else None (nothing is loaded)."""
+        with self.lock:
+            hit = self._cache.get(key)
+            return hit[1] if hit is not None and hit[0] == self.version(*key[:3]) else None
+
+    def cached(self, key: tuple, load: Callable[[], Any]) -> Any:
+        """`load()`'s value for key (space, api, coll, ...), kept while that collection has not
+        changed, in this process or another."""
+        with self.lock:
+            version = self.version(*key[:3])
+            hit = self._cache.get(key)
+            if hit is not None and hit[0] == version:
+                return hit[1]
+            if len(self._cache) > 4096:
                 self._cache.clear()
-                self._stamp = stamp
-            if key not in self._cache:
-                self._cache[key] = load()
-            return self._cache[key]
+            value = load()
+            self._cache[key] = (version, value)
+            return value
 
     def begin(self) -> None:
         """BEGIN IMMEDIATE, waiting for another process's write to finish. SQLite's own busy
@@ -93,24 +119,40 @@ class Database:
         raise sqlite3.OperationalError("database stayed locked for 30 s")
 
     @contextmanager
-    def write(self, count: bool = True):
-        """A write transaction: serialised with every other writer, in any process."""
+    def write(self, *touched: tuple[str, str, str]):
+        """A write transaction, serialised with every other writer in any process; `touched` names
+        the (space, api, collection) it changes, whose cached reads it makes stale everywhere.
+        (space, api, WHOLE) makes the whole of that space and API stale."""
         with self.lock:
             self.begin()
             try:
                 yield self.conn
+                for key in touched:
+                    self.conn.execute("INSERT INTO versions VALUES (?, ?, ?, 1) ON CONFLICT DO UPDATE SET v = v + 1", key)
+                if touched:
+                    self.conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
-            finally:
-                self.local_writes += 1  # this process's cache is stale either way
-            if count:
-                self.conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+            # Our own commit does not move data_version: note the new versions ourselves.
+            if any(key[2] == WHOLE for key in touched):
+                self.forget_versions()  # many keys moved: read them all on the next read
+            for key in touched:
+                self._versions[key] = self.conn.execute(
+                    "SELECT v FROM versions WHERE space = ? AND api = ? AND coll = ?", key).fetchone()[0]
+            if touched:
+                self._generation = self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
             self.conn.execute("COMMIT")
 
     def generation(self) -> int:
-        return self.cached(("generation",), lambda: self.conn.execute(
-            "SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+        with self.lock:
+            self._refresh()
+            return self._generation
+
+    def forget_versions(self) -> None:
+        """Read every version again on the next read (after a change to many of them)."""
+        self._data_version = None
+        self._checked = False
 
 
 class SqliteStore:
@@ -126,7 +168,8 @@ class SqliteStore:
     def reset(self, api: str | None = None) -> None:
         where, args = (("space = ? AND api = ?", (self.space, api)) if api
                        else ("space = ? AND api != ?", (self.space, ENGINE)))
-        with self.db.write() as conn:
+        apis = [api] if api else [a for a in self.fixtures if a != ENGINE]
+        with self.db.write(*[(self.space, a, WHOLE) for a in apis]) as conn:
             for table in ("docs", "singles", "counters", "loaded"):
                 conn.execute(f"DELETE FROM {table} WHERE {where}", args)
 
@@ -136,10 +179,10 @@ class SqliteStore:
     def ensure(self, api: str) -> None:
         """Copy the API's fixtures into this space if they are not there yet."""
         key = (self.space, api)
-        if self.db.cached(("loaded", *key), lambda: bool(self.db.conn.execute(
+        if self.db.cached((*key, WHOLE, "loaded"), lambda: bool(self.db.conn.execute(
                 "SELECT 1 FROM loaded WHERE space = ? AND api = ?", key).fetchall())):
             return
-        with self.db.write() as conn:
+        with self.db.write((*key, WHOLE)) as conn:
             if conn.execute("SELECT 1 FROM loaded WHERE space = ? AND api = ?", key).fetchall():
                 return
             for coll, docs in self.fixtures.get(api, {}).items():
@@ -160,12 +203,15 @@ class SqliteView:
         self._key = (store.space, api)
         self._ensured = False
 
-    def _docs(self, coll: str) -> dict[str, dict[str, Any]]:
-        """A collection's documents by id, in insertion order, from the cache (never handed out)."""
+    def _ensure(self) -> None:
         if not self._ensured:
             self._store.ensure(self._key[1])
             self._ensured = True
-        return self._db.cached(("docs", *self._key, coll), lambda: {
+
+    def _docs(self, coll: str) -> dict[str, dict[str, Any]]:
+        """A collection's documents by id, in insertion order, from the cache (never handed out)."""
+        self._ensure()
+        return self._db.cached((*self._key, coll, "docs"), lambda: {
             ident: json.loads(body) for ident, body in self._db.conn.execute(
                 "SELECT id, body FROM docs WHERE space = ? AND api = ? AND coll = ? ORDER BY seq",
                 (*self._key, coll))})
@@ -188,17 +234,21 @@ class SqliteView:
         return found[0] if found else None
 
     def get(self, coll: str, ident: Any) -> dict[str, Any] | None:
-        doc = self._docs(coll).get(str(ident))
-        return clone(doc) if doc is not None else None
+        self._ensure()
+        docs = self._db.peek((*self._key, coll, "docs"))
+        if docs is not None:
+            doc = docs.get(str(ident))
+            return clone(doc) if doc is not None else None
+        rows = self._db.query("SELECT body FROM docs WHERE space = ? AND api = ? AND coll = ? AND id = ?",
+                              (*self._key, coll, str(ident)))  # one row: no need to load them all
+        return json.loads(rows[0][0]) if rows else None
 
     def count(self, coll: str) -> int:
         return len(self._docs(coll))
 
-    def _write(self):
-        if not self._ensured:
-            self._store.ensure(self._key[1])
-            self._ensured = True
-        return self._db.write()
+    def _write(self, coll: str | None):
+        self._ensure()
+        return self._db.write(*([(*self._key, coll)] if coll is not None else []))
 
     def _insert(self, conn, coll: str, doc: dict[str, Any]) -> None:
         seq = conn.execute("SELECT coalesce(max(seq), -1) + 1 FROM docs WHERE space = ? AND api = ? AND coll = ?",
@@ -210,19 +260,19 @@ class SqliteView:
             raise conflict(f"{coll} {doc['id']} already exists", id=doc["id"])
 
     def insert(self, coll: str, doc: dict[str, Any]) -> dict[str, Any]:
-        with self._write() as conn:
+        with self._write(coll) as conn:
             self._insert(conn, coll, doc)
         return clone(doc)
 
     def insert_many(self, coll: str, new_docs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         new_docs = list(new_docs)
-        with self._write() as conn:
+        with self._write(coll) as conn:
             for doc in new_docs:
                 self._insert(conn, coll, doc)
         return [clone(d) for d in new_docs]
 
     def update(self, coll: str, ident: Any, change: Callable[[dict[str, Any]], Any] | dict[str, Any]):
-        with self._write() as conn:
+        with self._write(coll) as conn:
             row = conn.execute("SELECT body FROM docs WHERE space = ? AND api = ? AND coll = ? AND id = ?",
                                (*self._key, coll, str(ident))).fetchone()
             if row is None:
@@ -237,13 +287,13 @@ class SqliteView:
         return doc
 
     def delete(self, coll: str, ident: Any) -> bool:
-        with self._write() as conn:
+        with self._write(coll) as conn:
             cursor = conn.execute("DELETE FROM docs WHERE space = ? AND api = ? AND coll = ? AND id = ?",
                                   (*self._key, coll, str(ident)))
             return cursor.rowcount > 0
 
     def next_id(self, coll: str) -> int:
-        with self._write() as conn:
+        with self._write(None) as conn:  # counters are not cached: nothing to make stale
             row = conn.execute("SELECT value FROM counters WHERE space = ? AND api = ? AND coll = ?",
                                (*self._key, coll)).fetchone()
             if row is None:
@@ -258,15 +308,13 @@ class SqliteView:
             return value
 
     def singleton(self, name: str) -> Any:
-        if not self._ensured:
-            self._store.ensure(self._key[1])
-            self._ensured = True
-        rows = self._db.cached(("single", *self._key, name), lambda: self._db.conn.execute(
+        self._ensure()
+        rows = self._db.cached((*self._key, "singleton:" + name, "single"), lambda: self._db.conn.execute(
             "SELECT body FROM singles WHERE space = ? AND api = ? AND name = ?", (*self._key, name)).fetchall())
         return json.loads(rows[0][0]) if rows else None
 
     def set_singleton(self, name: str, value: Any) -> Any:
-        with self._write() as conn:
+        with self._write("singleton:" + name) as conn:
             conn.execute("INSERT OR REPLACE INTO singles VALUES (?, ?, ?, ?)", (*self._key, name, json.dumps(value)))
         return clone(value)
 
@@ -288,7 +336,7 @@ class SqliteSessions:
         if name is None:
             return self.default
         now = time.time()
-        with self.db.write(count=False) as conn:
+        with self.db.write() as conn:
             self._expire(conn, now)
             conn.execute("INSERT OR REPLACE INTO sessions VALUES (?, ?)", (name, now))
             extra = conn.execute("SELECT name FROM sessions ORDER BY last_used DESC LIMIT -1 OFFSET ?",
@@ -301,15 +349,20 @@ class SqliteSessions:
         for (old,) in conn.execute("SELECT name FROM sessions WHERE last_used < ?", (now - self.ttl,)).fetchall():
             self._forget(conn, old)
 
-    @staticmethod
-    def _forget(conn, name: str) -> None:
+    def _forget(self, conn, name: str) -> None:
+        """Drop a session's state; its APIs' versions move on, so no process keeps a cached read
+        that a new session of the same name could see."""
         conn.execute("DELETE FROM sessions WHERE name = ?", (name,))
         for table in ("docs", "singles", "counters", "loaded"):
             conn.execute(f"DELETE FROM {table} WHERE space = ?", (name,))
+        for api in self.fixtures:
+            conn.execute("INSERT INTO versions VALUES (?, ?, ?, 1) ON CONFLICT DO UPDATE SET v = v + 1",
+                         (name, api, WHOLE))
+        self.db.forget_versions()
 
     def list(self) -> list[dict]:
         now = time.time()
-        with self.db.write(count=False) as conn:
+        with self.db.write() as conn:
             self._expire(conn, now)
         rows = self.db.query("SELECT name, last_used FROM sessions ORDER BY last_used")
         return [{"name": name, "idle_seconds": round(now - used, 3)} for name, used in rows]
