@@ -94,7 +94,11 @@ class Database:
         """`load()`'s value for key (space, api, coll, ...), kept while that collection has not
         changed, in this process or another."""
         with self.lock:
-            version = self.version(*key[:3])
+            if not self._checked:
+                self._refresh()
+            versions = self._versions
+            space, api, coll = key[0], key[1], key[2]
+            version = (versions.get((space, api, WHOLE), 0), versions.get((space, api, coll), 0))
             hit = self._cache.get(key)
             if hit is not None and hit[0] == version:
                 return hit[1]
