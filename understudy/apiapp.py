@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import os
 import re
 from typing import Any
 
@@ -21,7 +20,7 @@ from connexion.frameworks import starlette as starlette_utils
 from connexion.middleware.routing import RoutingAPI, RoutingMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import RelativeResolver
-from connexion.spec import Specification
+from connexion.json_schema import resolve_refs
 from starlette.exceptions import HTTPException
 import yaml
 
@@ -147,8 +146,9 @@ def as_api_error(exc: Exception, method: str, path: str, allow: AllowTable) -> A
     return ApiError("internal", "Internal server error")
 
 
-def build_api_app(api: ApiDefinition, config: Any, base_path: str, spec: dict | None = None) -> FastAsyncApp:
-    spec = spec if spec is not None else load_spec(api, config)
+def build_api_app(api: ApiDefinition, config: Any, base_path: str) -> FastAsyncApp:
+    """The API's app; building it validates the spec (a broken spec stops start-up)."""
+    spec = raw_spec(api, config)
     middlewares = [
         ExceptionMiddleware,
         MethodGuard,
@@ -188,23 +188,38 @@ def build_api_app(api: ApiDefinition, config: Any, base_path: str, spec: dict | 
     return app
 
 
-def load_spec(api: ApiDefinition, config: Any) -> dict:
-    """The spec with every $ref inlined (relative file refs too) and path-level parameters merged
-    into each operation (an operation's own parameter wins over a path-level one of the same name
-    and place): Connexion 3.3 appends path-level parameters to the operation's own list in place,
-    once per middleware, so operations with both would check every path parameter several times.
+def raw_spec(api: ApiDefinition, config: Any) -> dict:
+    """The spec as written ($refs kept), with path-level parameters merged into each operation
+    (an operation's own parameter wins over a path-level one of the same name and place).
+    Connexion 3.3 appends path-level parameters to the operation's own list in place, once per
+    middleware, so operations with both would check every path parameter several times.
     Parsed with libyaml when it is there (large specs take seconds with the pure-Python parser)."""
     path = api.spec_path(config)
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
-    spec = copy.deepcopy(Specification.from_dict(raw, base_uri=f"{path.parent}{os.sep}").spec)
+    spec = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+
+    def identity(parameter: dict) -> tuple[str, str]:
+        if "$ref" in parameter:  # a local reference, #/components/parameters/<name>
+            target = spec
+            for part in parameter["$ref"].lstrip("#/").split("/"):
+                target = target[part]
+            parameter = target
+        return parameter["in"], parameter["name"]
+
     for item in spec.get("paths", {}).values():
         shared = item.pop("parameters", [])
         for method in HTTP_METHODS:
             if method in item:
                 own = item[method].get("parameters", [])
-                names = {(p["in"], p["name"]) for p in own}
-                merged = own + [p for p in shared if (p["in"], p["name"]) not in names]
+                names = {identity(p) for p in own}
+                merged = own + [p for p in shared if identity(p) not in names]
                 if merged:
                     item[method]["parameters"] = merged
     return spec
+
+
+def load_spec(api: ApiDefinition, config: Any) -> dict:
+    """The spec with every $ref inlined, as Connexion sees it, for serving and tests. (Connexion
+    validates the spec when the app is built, on the raw form: validating the inlined form
+    takes seconds for a large spec.)"""
+    return resolve_refs(copy.deepcopy(raw_spec(api, config)))

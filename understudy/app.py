@@ -106,7 +106,7 @@ class Understudy:
             spec = load_spec(api, config)
             prefix = "" if single else f"/{api.name}"
             base_path = prefix + real_base_path(spec)
-            app = build_api_app(api, config, base_path, spec)
+            app = build_api_app(api, config, base_path)
             spec_paths = {real_base_path(spec) + p for p in spec.get("paths", {})}
             self.mounts[api.name] = Mount(api, prefix, base_path, app,
                                           public_spec(spec, base_path), spec_paths)
@@ -114,7 +114,7 @@ class Understudy:
             if api.on_start:
                 api.on_start(config)
         spec = load_spec(ADMIN, config)
-        self.admin = Mount(ADMIN, "/__understudy", "", build_api_app(ADMIN, config, "", spec),
+        self.admin = Mount(ADMIN, "/__understudy", "", build_api_app(ADMIN, config, ""),
                            public_spec(spec, ""), set(spec["paths"]))
         self.router = admin.router(self)
         expose = sorted({h for api in apis for h in api.expose_headers})
