@@ -26,11 +26,7 @@ GROUPS = {
     "shop_and_the_rest": ["Item", "Entity", "Shop", "Stats", "Tracking", "Discord"],
 }
 
-schema = contract_schema(
-    APP, "takaro", max_examples=MAX_EXAMPLES,
-    extra={"checks": {"enabled": True, "positive_data_acceptance": {
-        "expected-statuses": ["2xx", "3xx", "400", "401", "403", "404", "409"]}}},
-)
+schema = contract_schema(APP, "takaro", max_examples=MAX_EXAMPLES)
 
 
 def schema_rule_refusal(case, response) -> bool:
@@ -44,7 +40,7 @@ def schema_rule_refusal(case, response) -> bool:
 
 def check_takaro(case) -> None:
     response = check(APP, "takaro", case)
-    assert not schema_rule_refusal(case, response), response.text
+    assert response is None or not schema_rule_refusal(case, response), response.text
 
 
 def test_every_tag_is_in_a_group():

@@ -17,21 +17,12 @@ APP = create_app({**TEST_CONFIG, "apis": ["timbr"], "ENABLE_TOKEN": "true"})
 BEARER = make_bearer("admin", "admin-password", APP.config)
 JWT = make_jwt(APP.config, username="admin", email="admin@timbr-sample.company.com", ttl=6 * 3600)
 
-# Rules a schema cannot state: a schema-valid SQL string or filter is not necessarily a valid
-# query over the ontology (refused with 400, never executed), and kb/search wants
-# medium_threshold <= high_threshold. For these operations 400 is an expected answer.
-SEMANTIC_400_OPERATIONS = ["queries.run_query", "queries.run_query_no_slash", "queries.query_concept",
-                           "queries.query_view", "queries.openapi_query", "assistant.kb_search"]
-SETTINGS = {"operations": [{
-    "include-operation-id": SEMANTIC_400_OPERATIONS,
-    "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "400", "401", "403", "404"]}},
-}]}
 
 api_key_schema = contract_schema(APP, "timbr", {"bearerAuth": {"bearer": BEARER},
                                                 "apiKeyAuth": {"api_key": ADMIN_TOKEN}},
-                                 max_examples=25, extra=SETTINGS)
+                                 max_examples=25)
 jwt_schema = contract_schema(APP, "timbr", {"bearerAuth": {"bearer": BEARER}, "jwtAuth": {"api_key": JWT}},
-                             max_examples=10, extra=SETTINGS)
+                             max_examples=10)
 
 
 @pytest.fixture(autouse=True)

@@ -49,6 +49,10 @@ class ApiDefinition:
     # Demo credentials per security scheme, as Schemathesis' [auth.openapi.<scheme>] takes them
     # (username/password, api_key, bearer): used by `understudy contract` and the contract tests.
     contract_auth: Callable[[Any], dict[str, dict]] | None = None
+    # What a contract run of this API must allow besides Schemathesis' defaults (its config, as
+    # schemathesis.toml writes it): e.g. statuses the API answers to schema-valid requests that
+    # its rules refuse. Shared by `understudy contract` and the contract tests.
+    contract_config: dict[str, Any] = field(default_factory=dict)
     # Opt-in request conventions some vendors have:
     accept: tuple[str, ...] = ()  # media types the API answers; an Accept admitting none -> 406
     trailing_slash: bool = False  # serve `/things/` as `/things` (docs that print both forms)

@@ -38,17 +38,40 @@ def auth_for(spec: dict, args: argparse.Namespace, demo: dict[str, dict]) -> dic
     return chosen
 
 
-def toml_value(value) -> str:
-    return json.dumps(value)  # TOML basic strings and integers read like JSON's
+def merged(*configs: dict) -> dict:
+    """Schemathesis configurations combined: tables merge, `operations` lists add up."""
+    result: dict = {}
+    for config in configs:
+        for key, value in config.items():
+            if isinstance(value, dict) and isinstance(result.get(key), dict):
+                result[key] = merged(result[key], value)
+            elif isinstance(value, list) and isinstance(result.get(key), list):
+                result[key] = result[key] + value
+            else:
+                result[key] = value
+    return result
 
 
-def config_text(auth: dict[str, dict], max_examples: int) -> str:
-    lines = [f"[generation]\nmax-examples = {max_examples}\n"]
-    for scheme, values in auth.items():
-        lines.append(f"[auth.openapi.{toml_value(scheme)}]")
-        lines += [f"{key} = {toml_value(value)}" for key, value in values.items()]
-        lines.append("")
-    return "\n".join(lines)
+def toml(config: dict, prefix: str = "") -> str:
+    """A schemathesis.toml for `config`: scalars and arrays of scalars as JSON writes them (valid
+    TOML for strings, numbers, booleans and such arrays), tables, and arrays of tables."""
+    scalars, tables, arrays = [], [], []
+    for key, value in config.items():
+        name = json.dumps(key) if not key.replace("-", "").replace("_", "").isalnum() else key
+        path = f"{prefix}.{name}" if prefix else name
+        if isinstance(value, dict):
+            tables.append((path, value))
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            arrays.append((path, value))
+        else:
+            scalars.append(f"{name} = {json.dumps(value)}")
+    text = "\n".join(scalars) + ("\n" if scalars else "")
+    for path, table in tables:
+        text += f"\n[{path}]\n" + toml(table, path)
+    for path, items in arrays:
+        for item in items:
+            text += f"\n[[{path}]]\n" + toml(item, path)
+    return text
 
 
 def main(argv: list[str]) -> int:
@@ -77,7 +100,11 @@ def main(argv: list[str]) -> int:
         spec_file = Path(tmp) / f"{args.api}.json"
         spec_file.write_text(json.dumps(spec))
         config_file = Path(tmp) / "schemathesis.toml"
-        config_file.write_text(config_text(auth, args.max_examples))
+        config_file.write_text(toml(merged(
+            {"generation": {"max-examples": args.max_examples}},
+            {"auth": {"openapi": auth}} if auth else {},
+            api.contract_config,
+        )))
         command = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(config_file), "run",
                    str(spec_file), "--url", args.base_url]
         for header in args.header:
