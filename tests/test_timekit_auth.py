@@ -102,3 +102,10 @@ def test_post_auth_needs_no_credentials_but_everything_else_does(app, client):
     open_operations = [(path, method) for path, item in spec["paths"].items() for method, op in item.items()
                        if isinstance(op, dict) and op.get("security") == []]
     assert open_operations == [("/auth", "post")]
+
+
+def test_a_key_cannot_revoke_itself(client):
+    live = "05462007-79c2-50e8-b165-5e6cf4a4c695"  # the credential of the key APP authenticates with
+    refused = client.delete(f"{BASE}/credentials/{live}", headers=APP)
+    assert (refused.status_code, refused.json()) == (422, {"error": "A key cannot revoke itself; call with another key"})
+    assert client.get(f"{BASE}/app", headers=APP).status_code == 200

@@ -45,7 +45,7 @@ def verify_basic(credential: tuple[str, str], request: RequestInfo) -> dict:
         if key is None:
             raise unauthorized("Invalid App API key")
         return {"app": store().get("apps", key["app_id"]), "resource": None,
-                "test_mode": key["mode"] == "test"}
+                "test_mode": key["mode"] == "test", "credential_id": key["id"]}
     slug = request.headers.get("Timekit-App") or request.query.get("Timekit-App")
     if not slug:
         raise unauthorized("Resource credentials need the app's slug in the Timekit-App header")

@@ -6,7 +6,7 @@ import secrets
 import string
 
 from understudy.auth import matching
-from understudy.context import header, store
+from understudy.context import header, principal, store
 from understudy.errors import not_found, unauthorized
 
 from . import common, times
@@ -96,6 +96,8 @@ async def create_credential(body: dict):
 
 async def delete_credential(id: str):
     common.find("credentials", id, "Credential")
+    if id == (principal() or {}).get("credential_id"):
+        raise refuse("A key cannot revoke itself; call with another key")
     store().delete("credentials", id)
     return common.deleted()
 
