@@ -279,27 +279,13 @@ def project_copy(tmp_path):
     return tmp_path
 
 
-def wait_for(predicate, seconds=15):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            if predicate():
-                return True
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    return False
-
-
 def test_reload_picks_up_edits_and_keeps_the_last_good_spec(project_copy):
-    import socket
+    from servers import free_port, serve_command, wait_for
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     url = f"http://127.0.0.1:{port}/api/v1/test"
     process = subprocess.Popen(
-        [sys.executable, "-m", "understudy.cli", "serve", "--api", "tiikr", "--port", str(port), "--reload"],
+        serve_command("--api", "tiikr", "--reload", port=port),
         cwd=project_copy, env={"PYTHONPATH": str(project_copy), "PATH": "/usr/bin:/bin"},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

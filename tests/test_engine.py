@@ -4,7 +4,6 @@ CORS, reset, the journal, single-API mode, the CLI, and the store's guarantees."
 import json
 import shutil
 import subprocess
-import sys
 import threading
 
 import pytest
@@ -204,14 +203,11 @@ def test_credentials_json_lists_every_api(capsys, app):
 
 
 def test_serve_prints_urls_and_credentials(tmp_path):
-    import socket
+    from servers import free_port, serve_command
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "understudy.cli", "serve", "--api", "tiikr", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+    port = free_port()
+    process = subprocess.Popen(serve_command("--api", "tiikr", port=port),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
     try:
         lines = []
         for line in process.stdout:

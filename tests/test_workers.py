@@ -2,46 +2,22 @@
 next request on any worker, concurrent updates lose nothing, reset resets all of them."""
 
 import multiprocessing
-import socket
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
-from conftest import ROOT
+from servers import serving
 from understudy.sqlstore import Database, SqliteStore
 
 OWNER = ("owner", "owner-password")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def workers(tmp_path_factory):
-    port = free_port()
     state = tmp_path_factory.mktemp("state") / "state.sqlite"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "understudy.cli", "serve", "--api", "tiikr", "--workers", "2",
-         "--port", str(port), "--state", str(state)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            if requests.get(f"{base}/api/v1/test", auth=OWNER, timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    yield base
-    process.terminate()
-    process.wait(timeout=15)
+    with serving("--api", "tiikr", "--workers", "2", "--state", str(state), ready="/api/v1/test", auth=OWNER) as base:
+        yield base
 
 
 def fresh_get(url, headers=None, **kwargs):
@@ -111,26 +87,15 @@ def test_sqlite_updates_from_several_processes_lose_nothing(tmp_path):
     assert view.get("things", 1)["n"] == 450
 
 
-@pytest.fixture(scope="module")
-def timekit_workers(tmp_path_factory):
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "understudy.cli", "serve", "--api", "timekit", "--workers", "2", "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            if requests.get(f"{base}/v2/app", auth=TIMEKIT_APP, timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    yield base
-    process.terminate()
-    process.wait(timeout=15)
-
-
 TIMEKIT_APP = ("", "live_api_key_7nzvc7wsBQQISLeFSVhROys9V1bUJ1z7")
+
+
+@pytest.fixture(scope="module")
+def timekit_workers():
+    with serving("--api", "timekit", "--workers", "2", ready="/v2/app", auth=TIMEKIT_APP) as base:
+        yield base
+
+
 
 
 def test_a_booking_made_on_one_worker_is_read_and_reset_on_every_worker(timekit_workers):

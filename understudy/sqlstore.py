@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterable
 
 from .errors import conflict
-from .store import ENGINE, clone, highest_int
+from .store import ENGINE, Lookups, clone, highest_int
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (space TEXT, api TEXT, coll TEXT, id TEXT, seq INTEGER, body TEXT,
@@ -198,7 +198,7 @@ class SqliteStore:
             conn.execute("INSERT INTO loaded VALUES (?, ?)", key)
 
 
-class SqliteView:
+class SqliteView(Lookups):
     """The StoreView interface over SQLite."""
 
     def __init__(self, store: SqliteStore, api: str):
@@ -229,13 +229,6 @@ class SqliteView:
 
     def filter(self, coll: str, predicate: Callable[[dict], bool]) -> list[dict[str, Any]]:
         return [clone(d) for d in self._docs(coll).values() if predicate(d)]
-
-    def find(self, coll: str, **equals: Any) -> list[dict[str, Any]]:
-        return self.filter(coll, lambda d: all(d.get(k) == v for k, v in equals.items()))
-
-    def first(self, coll: str, **equals: Any) -> dict[str, Any] | None:
-        found = self.find(coll, **equals)
-        return found[0] if found else None
 
     def get(self, coll: str, ident: Any) -> dict[str, Any] | None:
         self._ensure()

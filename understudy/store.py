@@ -97,7 +97,18 @@ class MemoryStore:
         return self._singletons[api]
 
 
-class StoreView:
+class Lookups:
+    """find and first, written once over each view's filter."""
+
+    def find(self, coll: str, **equals: Any) -> list[dict[str, Any]]:
+        return self.filter(coll, lambda d: all(d.get(k) == v for k, v in equals.items()))
+
+    def first(self, coll: str, **equals: Any) -> dict[str, Any] | None:
+        found = self.find(coll, **equals)
+        return found[0] if found else None
+
+
+class StoreView(Lookups):
     """One API's collections. This is the whole interface handlers use."""
 
     def __init__(self, store: MemoryStore, api: str):
@@ -115,13 +126,6 @@ class StoreView:
     def filter(self, coll: str, predicate: Callable[[dict], bool]) -> list[dict[str, Any]]:
         with self._store._lock:
             return [clone(d) for d in self._store._coll(self._api, coll).values() if predicate(d)]
-
-    def find(self, coll: str, **equals: Any) -> list[dict[str, Any]]:
-        return self.filter(coll, lambda d: all(d.get(k) == v for k, v in equals.items()))
-
-    def first(self, coll: str, **equals: Any) -> dict[str, Any] | None:
-        found = self.find(coll, **equals)
-        return found[0] if found else None
 
     def get(self, coll: str, ident: Any) -> dict[str, Any] | None:
         with self._store._lock:
