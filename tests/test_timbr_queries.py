@@ -141,7 +141,7 @@ def test_refused_statement_changes_nothing(client, sql):
 def test_connection_itself_only_reads(client, statement):
     """Even past the SELECT check, the connection refuses to write (authorizer, query_only)."""
     query(client, "SELECT 1")
-    database = next(iter(sqlengine._cache["databases"].values()))
+    database = next(reversed(sqlengine._cache.values()))  # the one that just answered
     with pytest.raises(sqlite3.DatabaseError):
         database.conn.execute(statement)
 
@@ -299,3 +299,18 @@ def test_nested_header_must_be_a_boolean(client):
     response = query(client, "SELECT 1", nested="yes")
     assert response.status_code == 400
     assert "header nested" in response.json()["data"]
+
+
+def test_query_databases_are_never_shared_between_states_at_the_same_generation():
+    """Each session's state counts its own writes; a database built for one never answers another."""
+    from understudy.store import MemoryStore
+
+    def ontology(name):
+        return {"id": "o", "concepts": [{"name": "c", "entity_prefix": "c", "key": "n", "relationships": [],
+                                          "properties": [{"name": "n", "type": "string"}], "rows": [[name]]}]}
+
+    first, second = (MemoryStore({"timbr": {"ontologies": [ontology(n)]}}).view("timbr") for n in ("first", "second"))
+    assert first.generation == second.generation
+    answers = [sqlengine.database(view.get("ontologies", "o"), view.version).run("SELECT n FROM c").rows
+               for view in (first, second)]
+    assert answers == [[("first",)], [("second",)]]

@@ -224,6 +224,11 @@ class SqliteView(Lookups):
     def generation(self) -> int:
         return self._db.generation()
 
+    @property
+    def version(self) -> tuple:
+        """Names this state as it is now, across sessions: caches derived from state key on it."""
+        return self._key[0], self._db.generation()
+
     def all(self, coll: str) -> list[dict[str, Any]]:
         return [clone(d) for d in self._docs(coll).values()]
 

@@ -7,6 +7,7 @@ returns a copy, every write stores a copy: nothing a handler does to a returned 
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 from pathlib import Path
@@ -40,6 +41,9 @@ def highest_int(ids: Iterable[Any]) -> int:
     return max((int(i) for i in ids if isinstance(i, int) or (isinstance(i, str) and i.isdigit())), default=0)
 
 
+_STORE_IDS = itertools.count(1)
+
+
 class MemoryStore:
     """All APIs' state in one process, behind one lock."""
 
@@ -50,7 +54,8 @@ class MemoryStore:
         self._singletons: dict[str, dict[str, Any]] = {}
         self._counters: dict[tuple[str, str], int] = {}
         self._dirty: set[tuple[str, str]] = set()  # (api, collection) written since the last reset
-        self.generation = 0  # bumps on every write; caches derived from state key on it
+        self.generation = 0  # bumps on every write
+        self.uid = next(_STORE_IDS)  # tells this store from a session's own copy
 
     def reset(self, api: str | None = None) -> None:
         """Back to the fixtures. An API's fixtures are copied lazily, on its first read; after
@@ -118,6 +123,11 @@ class StoreView(Lookups):
     @property
     def generation(self) -> int:
         return self._store.generation
+
+    @property
+    def version(self) -> tuple:
+        """Names this state as it is now, across sessions: caches derived from state key on it."""
+        return self._store.uid, self._store.generation
 
     def all(self, coll: str) -> list[dict[str, Any]]:
         with self._store._lock:

@@ -43,7 +43,7 @@ def ontology(name: str) -> dict:
 
 
 def database(name: str) -> sqlengine.Database:
-    return sqlengine.database(ontology(name), store().generation)
+    return sqlengine.database(ontology(name), store().version)
 
 
 @contextmanager

@@ -2,8 +2,8 @@
 
 Each ontology becomes one in-memory SQLite database: a table per concept (its properties plus
 `entity_id` and `entity_type`), a SQLite view per ontology view, and the `sys_concepts`,
-`sys_properties` and `sys_views` tables. Databases are cached per ontology and rebuilt when
-`store().generation` changes. A query is rewritten, never parsed in full:
+`sys_properties` and `sys_views` tables. Databases are cached per ontology and state version
+(`store().version`: one session's state between two writes). A query is rewritten, never parsed in full:
 
 - `dtimbr.<concept>`, `timbr.<concept>` and `vtimbr.<view>` lose their schema;
 - a relationship column (`` `relationship[concept].property` ``) makes its concept a CTE that
@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -344,20 +345,28 @@ def _explain(error: sqlite3.Error) -> str:
     return text
 
 
-# Databases keyed by ontology, valid for one store generation (a module-level cache, rebuilt from
-# the store, so it never outlives a change or a reset).
-_cache: dict[str, Any] = {"generation": None, "databases": {}}
+# Databases keyed by (state version, ontology): a state version names one session's state between
+# two writes, so a database never outlives a change or a reset and never serves another session.
+# The few most recently used are kept.
+CACHED_DATABASES = 16
+_cache: OrderedDict[tuple, Database] = OrderedDict()
 
 
-def database(doc: dict, generation: int) -> Database:
-    if _cache["generation"] != generation:
-        _cache["generation"], _cache["databases"] = generation, {}
-    found = _cache["databases"].get(doc["id"])
+def database(doc: dict, version: tuple) -> Database:
+    key = (version, doc["id"])
+    found = _cache.get(key)
     if found is None:
-        found = _cache["databases"][doc["id"]] = Database(doc)
+        found = _cache[key] = Database(doc)
+        while len(_cache) > CACHED_DATABASES:
+            _cache.popitem(last=False)
+    else:
+        _cache.move_to_end(key)
     return found
 
 
 def forget(ontology: str) -> bool:
-    """Drop one ontology's database (the `clear_cache` call); True when one was cached."""
-    return _cache["databases"].pop(ontology, None) is not None
+    """Drop one ontology's databases (the `clear_cache` call); True when one was cached."""
+    keys = [key for key in _cache if key[1] == ontology]
+    for key in keys:
+        del _cache[key]
+    return bool(keys)
