@@ -96,6 +96,26 @@ def timekit_workers():
         yield base
 
 
+def test_two_workers_never_book_one_slot_twice(timekit_workers):
+    """The availability check and the insert are one step across processes: of many requests for
+    the same free slot at once, exactly one is booked."""
+    from timekit_support import booking_body
+
+    slot = booking_body(start="2027-03-01T10:00:00+00:00", end="2027-03-01T11:00:00+00:00")
+
+    def total():
+        return fresh_get(f"{timekit_workers}/v2/bookings", auth=TIMEKIT_APP).json()["total"]
+
+    before = total()
+    try:
+        with ThreadPoolExecutor(12) as pool:
+            statuses = list(pool.map(lambda _: requests.post(
+                f"{timekit_workers}/v2/bookings", auth=TIMEKIT_APP, headers={"Connection": "close"},
+                json=slot).status_code, range(24)))
+        assert sorted(statuses) == [201] + [422] * 23
+        assert total() == before + 1
+    finally:
+        requests.post(f"{timekit_workers}/__understudy/reset", headers={"Connection": "close"})
 
 
 def test_a_booking_made_on_one_worker_is_read_and_reset_on_every_worker(timekit_workers):

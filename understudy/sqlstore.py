@@ -57,6 +57,7 @@ class Database:
         self._versions: dict[tuple[str, str, str], int] = {}
         self._generation = 0
         self._cache: dict[tuple, tuple[tuple[int, int], Any]] = {}
+        self._atomic = False  # inside atomic(): writes join its transaction
 
     def query(self, sql: str, args: tuple = ()) -> list[tuple]:
         with self.lock:
@@ -126,9 +127,12 @@ class Database:
     def write(self, *touched: tuple[str, str, str]):
         """A write transaction, serialised with every other writer in any process; `touched` names
         the (space, api, collection) it changes, whose cached reads it makes stale everywhere.
-        (space, api, WHOLE) makes the whole of that space and API stale."""
+        (space, api, WHOLE) makes the whole of that space and API stale. Inside `atomic()` it
+        joins that transaction."""
         with self.lock:
-            self.begin()
+            outermost = not self._atomic
+            if outermost:
+                self.begin()
             try:
                 yield self.conn
                 for key in touched:
@@ -136,7 +140,8 @@ class Database:
                 if touched:
                     self.conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                if outermost:
+                    self.conn.execute("ROLLBACK")
                 raise
             # Our own commit does not move data_version: note the new versions ourselves.
             if any(key[2] == WHOLE for key in touched):
@@ -146,7 +151,33 @@ class Database:
                     "SELECT v FROM versions WHERE space = ? AND api = ? AND coll = ?", key).fetchone()[0]
             if touched:
                 self._generation = self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
-            self.conn.execute("COMMIT")
+            if outermost:
+                self.conn.execute("COMMIT")
+
+    @contextmanager
+    def atomic(self):
+        """One write transaction around several reads and writes: what is read inside is what
+        every process has committed, and no other process writes until it ends. On an error
+        everything written inside is rolled back, and what this process cached meanwhile is
+        dropped."""
+        with self.lock:
+            if self._atomic:
+                yield
+                return
+            self.begin()
+            self._atomic = True
+            self._checked = False  # read what was committed up to BEGIN
+            try:
+                yield
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                self._cache.clear()
+                self.forget_versions()
+                raise
+            else:
+                self.conn.execute("COMMIT")
+            finally:
+                self._atomic = False
 
     def generation(self) -> int:
         with self.lock:
@@ -247,6 +278,13 @@ class SqliteView(Lookups):
 
     def count(self, coll: str) -> int:
         return len(self._docs(coll))
+
+    @contextmanager
+    def atomic(self):
+        """Reads and writes inside run as one transaction, across every worker process."""
+        self._ensure()
+        with self._db.atomic():
+            yield self
 
     def _write(self, coll: str | None):
         self._ensure()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -128,6 +129,13 @@ class StoreView(Lookups):
     def version(self) -> tuple:
         """Names this state as it is now, across sessions: caches derived from state key on it."""
         return self._store.uid, self._store.generation
+
+    @contextmanager
+    def atomic(self):
+        """Reads and writes inside run as one step: no other writer comes between a check and the
+        write that relies on it (check before writing: what was written before an error stays)."""
+        with self._store._lock:
+            yield self
 
     def all(self, coll: str) -> list[dict[str, Any]]:
         with self._store._lock:

@@ -282,13 +282,14 @@ def create(body: dict) -> dict:
 
 def save_new(bookings: list[dict]) -> None:
     """Check every booking's slot (against the store and the earlier ones), then store them all
-    and release the reservations they finalise."""
-    for i, booking in enumerate(bookings):
-        check_slot(booking, {booking["reservation_id"]} - {None}, bookings[:i])
-    store().insert_many("bookings", bookings)
-    for booking in bookings:
-        if booking["reservation_id"]:
-            store().delete("reservations", booking["reservation_id"])
+    and release the reservations they finalise: one step, so two workers cannot book one slot."""
+    with store().atomic():
+        for i, booking in enumerate(bookings):
+            check_slot(booking, {booking["reservation_id"]} - {None}, bookings[:i])
+        store().insert_many("bookings", bookings)
+        for booking in bookings:
+            if booking["reservation_id"]:
+                store().delete("reservations", booking["reservation_id"])
 
 
 # -- moving through the graph ---------------------------------------------------------------------

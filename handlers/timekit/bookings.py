@@ -42,20 +42,21 @@ async def create_bookings_bulk(body: list, include=None):
 
 async def update_bookings_bulk(body: list, include=None):
     """Every action is checked against the state the earlier ones leave; all or nothing."""
-    problems, states = Problems(), {}
-    for i, item in enumerate(body):
-        booking = common.lookup("bookings", item["id"])
-        if booking is None or not model.visible(booking):
-            problems.add(f"{i}.id", f"booking {item['id']} does not exist")
-            continue
-        booking = {**booking, "state": states.get(booking["id"], booking["state"])}
-        reason = model.refusal(booking, item["action"])
-        if reason:
-            problems.add(f"{i}.action", reason)
-        else:
-            states[booking["id"]] = next_state(booking["graph"], booking["state"], item["action"])
-    problems.check()
-    done = [model.apply(model.find(item["id"]), item["action"], item.get(item["action"])) for item in body]
+    with store().atomic():  # checked and applied as one step, all or nothing
+        problems, states = Problems(), {}
+        for i, item in enumerate(body):
+            booking = common.lookup("bookings", item["id"])
+            if booking is None or not model.visible(booking):
+                problems.add(f"{i}.id", f"booking {item['id']} does not exist")
+                continue
+            booking = {**booking, "state": states.get(booking["id"], booking["state"])}
+            reason = model.refusal(booking, item["action"])
+            if reason:
+                problems.add(f"{i}.action", reason)
+            else:
+                states[booking["id"]] = next_state(booking["graph"], booking["state"], item["action"])
+        problems.check()
+        done = [model.apply(model.find(item["id"]), item["action"], item.get(item["action"])) for item in body]
     return common.ok([model.present(b, includes(include)) for b in done])
 
 
@@ -116,14 +117,15 @@ async def reserve(body: dict):
     resource = problems.reference("resources", fields["resource_id"], "resource_id", "resource")
     start, end = problems.span(fields["start"], fields["end"])
     problems.check()
-    if not availability.is_free(resource["id"], datetime.fromisoformat(start), datetime.fromisoformat(end)):
-        raise refuse(f"The resource is not available from {start} to {end}")
-    doc = common.insert("reservations", {
-        "resource_id": resource["id"], "calendar_id": model.default_calendar(resource["id"]),
-        "start": start, "end": end, **{k: fields.get(k) for k in ("what", "where", "description", "customer",
-                                                                   "graph", "project_id")},
-        "reservation_time": fields["reservation_time"], "expires_at": _expiry(fields["reservation_time"]),
-    })
+    with store().atomic():
+        if not availability.is_free(resource["id"], datetime.fromisoformat(start), datetime.fromisoformat(end)):
+            raise refuse(f"The resource is not available from {start} to {end}")
+        doc = common.insert("reservations", {
+            "resource_id": resource["id"], "calendar_id": model.default_calendar(resource["id"]),
+            "start": start, "end": end, **{k: fields.get(k) for k in ("what", "where", "description", "customer",
+                                                                       "graph", "project_id")},
+            "reservation_time": fields["reservation_time"], "expires_at": _expiry(fields["reservation_time"]),
+        })
     return common.created(present_reservation(doc))
 
 
@@ -159,7 +161,8 @@ async def reschedule_booking(id: str, body: dict, include=None):
            "event_info": {**old["event_info"], "start": start, "end": end}, "reservation_id": None,
            "logs": [model.log_entry("reschedule", None, state, {"rescheduled_from": old["id"]}, at)],
            "created_at": at, "updated_at": at}
-    model.check_slot(new, skip={old["id"]})
-    store().insert("bookings", new)
-    model.apply(old, "reschedule_by_customer", {"rescheduled_to": new["id"]})
+    with store().atomic():
+        model.check_slot(new, skip={old["id"]})
+        model.apply(old, "reschedule_by_customer", {"rescheduled_to": new["id"]})
+        store().insert("bookings", new)
     return common.created(model.present(new, includes(include)))
