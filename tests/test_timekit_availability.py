@@ -180,3 +180,71 @@ def test_query_validation_lists_every_field(client, body, fields):
     response = client.post(f"{BASE}/availability", json=body, headers=APP)
     assert response.status_code == 422
     assert sorted(response.json()["errors"]) == fields
+
+
+# -- constraints: the request's (or project's) and each resource's own, in the resource's time zone --
+@pytest.mark.parametrize("constraints, expected", [
+    ([], DOC_FREE),
+    ([{"allow_hours": {"start": 9, "end": 17}}], [9, 11, 12, 14, 15, 16]),
+    ([{"allow_hours": {"start": 9, "end": 17}}, {"block_hours": {"start": 12, "end": 13}}], [9, 11, 14, 15, 16]),
+    ([{"block_weekends": {}}, {"allow_hours": {"start": 9, "end": 17}}], [9, 11, 12, 14, 15, 16]),
+    ([{"allow_weekdays": {}}, {"allow_hours": {"start": 9, "end": 17}}], [9, 11, 12, 14, 15, 16]),
+    ([{"allow_weekends": {}}], []),
+    ([{"allow_day": {"day": "Monday"}}], DOC_FREE),
+    ([{"allow_day": {"day": "tuesday"}}], []),
+    ([{"block_day": {"day": "Monday"}}], []),
+    ([{"allow_day_and_time": {"day": "Monday", "start": 8, "end": 10}},
+      {"allow_day_and_time": {"day": "Monday", "start": 14, "end": 16}}], [8, 9, 14, 15]),
+    ([{"block_day_and_time": {"day": "Monday", "start": 8, "end": 12}}], [12, 14, 15, 16, 17]),
+    ([{"allow_hours": {"start": 9.5, "end": 13}}], [11, 12]),
+    ([{"block_period": {"start": "2026-12-14T14:00:00-08:00", "end": "2026-12-14T16:00:00-08:00"}}],
+     [8, 9, 11, 12, 16, 17]),
+    ([{"allow_period": {"start": "2026-12-14T20:00:00+0000", "end": "2026-12-15T00:00:00+0000"}}], [12, 14, 15]),
+], ids=["none", "opening hours", "lunch blocked", "weekends blocked", "weekdays and hours", "weekends only",
+        "monday", "tuesday (lower case)", "monday blocked", "two windows of one day", "morning blocked",
+        "half hours", "period blocked", "period allowed (+0000 form)"])
+def test_constraints_on_the_query(client, constraints, expected):
+    assert hours(query(client, resources=[DOC], constraints=constraints, **DAY)) == expected
+
+
+def test_a_resources_own_constraints_apply_with_the_querys(client):
+    response = client.put(f"{BASE}/resources/{DOC}", headers=APP,
+                          json={"availability_constraints": [{"allow_hours": {"start": 11, "end": 15}}]})
+    assert response.status_code == 200, response.text
+    assert hours(query(client, resources=[DOC], **DAY)) == [11, 12, 14]
+    both = [{"allow_hours": {"start": 12, "end": 18}}]
+    assert hours(query(client, resources=[DOC], constraints=both, **DAY)) == [12, 14]
+    # and the resource is unavailable where its own rules say so
+    blocked = query(client, "/unavailable/slots", resources=[DOC], **DAY)
+    assert hours(blocked) == [8, 9, 10, 13, 15, 16, 17]
+
+
+def test_constraints_are_read_in_each_resources_time_zone(client):
+    """9 to 5 in New York (Lorraine) is 6 to 2 in Los Angeles."""
+    opening = [{"allow_hours": {"start": 9, "end": 17}}]
+    free = hours(query(client, resources=[LORRAINE], **DAY))
+    assert hours(query(client, resources=[LORRAINE], constraints=opening, **DAY)) == [h for h in free if h < 14]
+
+
+@pytest.mark.parametrize("constraints, field", [
+    ([{"allow_hours": {"start": 17, "end": 9}}], "constraints.0.allow_hours.end"),
+    ([{"allow_moon": {}}], "constraints.0"),
+    ([{"allow_hours": {"start": 9, "end": 25}}], "constraints.0.allow_hours.end"),
+    ([{"allow_day": {"day": "Caturday"}}], "constraints.0.allow_day.day"),
+    ([{"block_period": {"start": "2026-12-14T16:00:00Z", "end": "2026-12-14T14:00:00Z"}}],
+     "constraints.0.block_period.end"),
+    ([{"allow_hours": {"start": 9, "end": 17}, "block_weekends": {}}], "constraints.0"),
+])
+def test_a_wrong_constraint_is_refused_where_it_is(client, constraints, field):
+    response = client.post(f"{BASE}/availability", json={"resources": [DOC], "constraints": constraints, **DAY},
+                           headers=APP)
+    assert response.status_code == 422, response.text
+    assert field in response.json()["errors"]
+
+
+def test_a_resource_with_a_wrong_constraint_is_refused_and_unchanged(client):
+    response = client.put(f"{BASE}/resources/{DOC}", headers=APP, json={
+        "availability_constraints": [{"block_weekends": {}}, {"block_hours": {"start": 13, "end": 12}}]})
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["availability_constraints.1.block_hours.end"]
+    assert client.get(f"{BASE}/resources/{DOC}", headers=APP).json()["data"]["availability_constraints"] == []

@@ -1,8 +1,9 @@
 """Availability computed from the store: a resource is available until blocked, and it is blocked
 by its bookings in a busy state of their graph, by the events in its calendars and by unexpired
-reservations (each padded by `buffer`). Candidate slots of `length` start every `start_increments`
-(default: `length`) from `from`, aligned to the increment within the day; the mode decides which
-resources a free slot is offered with."""
+reservations (each padded by `buffer`), and outside what the constraints allow (constraints.py).
+Candidate slots of `length` start every `start_increments` (default: `length`) from `from`,
+aligned to the increment within the day; the mode decides which resources a free slot is
+offered with."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any, Callable
 
 from . import common, times
 from .common import Problems
+from .constraints import Rules, checked
 from .graphs import GRAPHS
 
 SIX_MONTHS = (6, timedelta(days=1))  # the documented maximum search space, with a day of slack
@@ -112,6 +114,7 @@ class Query:
     buffer: timedelta
     increment: timedelta
     zone: Any  # output time zone (None: UTC)
+    constraints: list[dict]  # the request's (or its project's); each resource adds its own
 
     def grid(self) -> list[Interval]:
         """Candidate slots: every `increment` from `start`, aligned to the increment in the day."""
@@ -140,6 +143,7 @@ def read_query(body: dict) -> Query:
         problems.add("resources", "resources is required (or a project_id whose project has resources)")
     for ident in resources:
         problems.reference("resources", ident, "resources", "resource")
+    constraints = checked(params.get("constraints"), "constraints", problems)
     zone = None
     if params.get("timezone") is not None:
         zone = times.zone(params["timezone"])
@@ -168,7 +172,7 @@ def read_query(body: dict) -> Query:
         elif step and step >= MIN_LENGTH and (end - start) / step > MAX_CANDIDATES:
             problems.add("start_increments", "too many slots for this search space; use a longer increment")
     problems.check()
-    return Query(params["mode"], resources, start, end, size, buffer, step, zone)
+    return Query(params["mode"], resources, start, end, size, buffer, step, zone, constraints)
 
 
 def _read(problems: Problems, field: str, read: Callable[[], Any]) -> Any:
@@ -179,17 +183,36 @@ def _read(problems: Problems, field: str, read: Callable[[], Any]) -> Any:
         return None
 
 
+def free_checks(query: Query) -> dict[str, Callable[[datetime, datetime], bool]]:
+    """For each resource, whether it is free for a slot: nothing blocks it (padded by the buffer)
+    and the constraints, the query's and its own, read in its time zone, permit the slot."""
+    general = Rules(query.constraints)
+    checks = {}
+    for ident in query.resources:
+        calendar = Calendar(busy_times(ident), query.buffer)
+        resource = common.lookup("resources", ident) or {}
+        rules = [r for r in (general, Rules(resource.get("availability_constraints"))) if r]
+        if not rules:
+            checks[ident] = calendar.free
+            continue
+        zone = times.zone(resource.get("timezone")) or times.UTC
+        permits = [r.over(query.start, query.end, zone) for r in rules]
+        checks[ident] = lambda s, e, calendar=calendar, permits=permits: (
+            calendar.free(s, e) and all(p(s, e) for p in permits))
+    return checks
+
+
 def slots(query: Query) -> list[tuple[Interval, list[str]]]:
     """Each free candidate slot with the resources the mode offers it with."""
     choose, shuffle = MODES[query.mode]
     ordered = list(query.resources)
     if shuffle:
         random.Random(",".join(sorted(ordered))).shuffle(ordered)
-    calendars = {r: Calendar(busy_times(r), query.buffer) for r in ordered}
+    free_for = free_checks(query)
     state: dict = {}
     found = []
     for start, end in query.grid():
-        free = [r for r in ordered if calendars[r].free(start, end)]
+        free = [r for r in ordered if free_for[r](start, end)]
         chosen = choose(free, ordered, state)
         if chosen:
             found.append(((start, end), chosen))
@@ -197,11 +220,12 @@ def slots(query: Query) -> list[tuple[Interval, list[str]]]:
 
 
 def blocked(query: Query) -> list[tuple[Interval, list[str]]]:
-    """Each candidate slot in which some of the resources are blocked, with those resources."""
-    calendars = {r: Calendar(busy_times(r), query.buffer) for r in query.resources}
+    """Each candidate slot in which some of the resources are blocked (or outside what the
+    constraints allow), with those resources."""
+    free_for = free_checks(query)
     found = []
     for start, end in query.grid():
-        busy = [r for r in query.resources if not calendars[r].free(start, end)]
+        busy = [r for r in query.resources if not free_for[r](start, end)]
         if busy:
             found.append(((start, end), busy))
     return found

@@ -9,7 +9,7 @@ from understudy.context import store
 from understudy.errors import not_found
 from understudy.paging import Search
 
-from . import common, times
+from . import common, constraints, times
 from .booking_model import calendars_of
 from .common import Problems
 
@@ -36,6 +36,9 @@ def by_email(email: str) -> dict:
 
 
 def check(body: dict, problems: Problems, ident: str | None = None) -> None:
+    if "availability_constraints" in body:
+        body["availability_constraints"] = constraints.checked(
+            body["availability_constraints"], "availability_constraints", problems)
     if "timezone" in body and not times.is_zone(body["timezone"]):
         problems.add("timezone", f"{body['timezone']} is not a valid IANA time zone")
     email = body.get("email")

@@ -1,0 +1,115 @@
+"""Availability constraints (formerly "filters"): `allow_*` and `block_*` rules of six kinds,
+given on the availability request (or its project) and on each resource, and applied in that
+resource's time zone.
+
+An allowing rule blocks everything outside it. Rules of one allowing kind add up (Monday 9-12 and
+Monday 14-17); rules of different allowing kinds must all hold (`allow_weekdays` and
+`allow_hours` 9-17: weekdays from 9 to 5). A slot must fit inside the allowed time and touch no
+blocked time. The request's list and the resource's own list must both permit a slot."""
+
+from __future__ import annotations
+
+import bisect
+from datetime import date, datetime, time, timedelta
+from typing import Iterable
+
+from . import times
+
+Interval = tuple[datetime, datetime]
+DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+ONE_DAY = timedelta(days=1)
+
+
+def _hour(day: date, hour: float, zone) -> datetime:
+    return datetime.combine(day, time(), zone) + timedelta(hours=hour)
+
+
+def _whole_day(day: date, zone) -> Interval:
+    return _hour(day, 0, zone), _hour(day + ONE_DAY, 0, zone)
+
+
+# kind -> the windows one rule of that kind opens on a local day (recurring kinds)
+DAILY = {
+    "day_and_time": lambda rule, day, zone: [(_hour(day, rule["start"], zone), _hour(day, rule["end"], zone))]
+    if day.weekday() == DAYS.index(rule["day"].lower()) else [],
+    "hours": lambda rule, day, zone: [(_hour(day, rule["start"], zone), _hour(day, rule["end"], zone))],
+    "day": lambda rule, day, zone: [_whole_day(day, zone)] if day.weekday() == DAYS.index(rule["day"].lower()) else [],
+    "weekdays": lambda rule, day, zone: [_whole_day(day, zone)] if day.weekday() < 5 else [],
+    "weekends": lambda rule, day, zone: [_whole_day(day, zone)] if day.weekday() >= 5 else [],
+}
+KINDS = [*DAILY, "period"]
+
+
+def checked(rules: list[dict] | None, field: str, problems) -> list[dict]:
+    """The rules with period timestamps stored as RFC3339; a problem for each end not after its
+    start (the spec's schema checks the rest)."""
+    found = []
+    for i, rule in enumerate(rules or []):
+        rule = {name: dict(args) for name, args in rule.items()}
+        for name, args in rule.items():
+            where = f"{field}.{i}.{name}"
+            if name.endswith("_period"):
+                args["start"] = problems.timestamp(args["start"], f"{where}.start")
+                args["end"] = problems.timestamp(args["end"], f"{where}.end")
+                start, end = (times.parse_timestamp(args[k]) if args[k] else None for k in ("start", "end"))
+            else:
+                start, end = args.get("start"), args.get("end")
+            if start is not None and end is not None and end <= start:
+                problems.add(f"{where}.end", "end must be after start")
+        found.append(rule)
+    return found
+
+
+class Rules:
+    """One list of constraints, ready to test slots against."""
+
+    def __init__(self, rules: Iterable[dict] | None):
+        self.allow: dict[str, list[dict]] = {}
+        self.block: dict[str, list[dict]] = {}
+        for rule in rules or []:
+            for name, args in rule.items():
+                effect, kind = name.split("_", 1)
+                (self.allow if effect == "allow" else self.block).setdefault(kind, []).append(args)
+
+    def __bool__(self) -> bool:
+        return bool(self.allow or self.block)
+
+    def over(self, start: datetime, end: datetime, zone) -> "Permits":
+        """The rules' windows across a search space, for many slot checks."""
+        return Permits([_windows(kind, rules, start, end, zone) for kind, rules in self.allow.items()],
+                       _joined(w for kind, rules in self.block.items() for w in _windows(kind, rules, start, end, zone)))
+
+
+class Permits:
+    def __init__(self, allowed: list[list[Interval]], blocked: list[Interval]):
+        self.allowed = [([s for s, _ in windows], windows) for windows in allowed]
+        self.blocked_ends = [e for _, e in blocked]
+        self.blocked = blocked
+
+    def __call__(self, start: datetime, end: datetime) -> bool:
+        for starts, windows in self.allowed:  # inside one window of every allowing kind
+            i = bisect.bisect_right(starts, start) - 1
+            if i < 0 or windows[i][1] < end:
+                return False
+        i = bisect.bisect_right(self.blocked_ends, start)  # the first blocked window ending after start
+        return i == len(self.blocked) or self.blocked[i][0] >= end
+
+
+def _windows(kind: str, rules: list[dict], start: datetime, end: datetime, zone) -> list[Interval]:
+    """The windows the rules open around [start, end), joined where they meet (so weekdays make
+    one window from Monday to Friday night)."""
+    if kind == "period":
+        return _joined((times.parse_timestamp(r["start"]), times.parse_timestamp(r["end"])) for r in rules)
+    first, last = start.astimezone(zone).date() - ONE_DAY, end.astimezone(zone).date() + ONE_DAY
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    return _joined(w for day in days for rule in rules for w in DAILY[kind](rule, day, zone))
+
+
+def _joined(intervals: Iterable[Interval]) -> list[Interval]:
+    joined: list[list[datetime]] = []
+    for s, e in sorted(intervals):
+        if joined and s <= joined[-1][1]:
+            joined[-1][1] = max(joined[-1][1], e)
+        else:
+            joined.append([s, e])
+    return [(s, e) for s, e in joined]
