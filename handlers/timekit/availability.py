@@ -115,6 +115,7 @@ class Query:
     increment: timedelta
     zone: Any  # output time zone (None: UTC)
     constraints: list[dict]  # the request's (or its project's); each resource adds its own
+    filters: list  # more rules each slot must pass (findtime's filters)
 
     def grid(self) -> list[Interval]:
         """Candidate slots: every `increment` from `start`, aligned to the increment in the day."""
@@ -126,10 +127,12 @@ class Query:
         return [(first + i * self.increment, first + i * self.increment + self.length) for i in range(count)]
 
 
-def read_query(body: dict) -> Query:
+def read_query(body: dict, problems: Problems | None = None, filters: list = ()) -> Query | None:
     """The request's parameters over the project's (`project_id`), with the documented defaults;
-    every problem is reported at once as 422."""
-    problems = Problems()
+    every problem is reported at once as 422 (or, given `problems`, added there: None then
+    means this query has some)."""
+    own, problems = problems is None, problems or Problems()
+    before = len(problems.found)
     project: dict = {}
     if body.get("project_id") is not None:
         found = problems.reference("projects", body["project_id"], "project_id", "project")
@@ -171,8 +174,11 @@ def read_query(body: dict) -> Query:
             problems.add("to", "to can be at most 6 months after from")
         elif step and step >= MIN_LENGTH and (end - start) / step > MAX_CANDIDATES:
             problems.add("start_increments", "too many slots for this search space; use a longer increment")
-    problems.check()
-    return Query(params["mode"], resources, start, end, size, buffer, step, zone, constraints)
+    if own:
+        problems.check()
+    elif len(problems.found) > before:
+        return None
+    return Query(params["mode"], resources, start, end, size, buffer, step, zone, constraints, list(filters))
 
 
 def _read(problems: Problems, field: str, read: Callable[[], Any]) -> Any:
@@ -186,12 +192,12 @@ def _read(problems: Problems, field: str, read: Callable[[], Any]) -> Any:
 def free_checks(query: Query) -> dict[str, Callable[[datetime, datetime], bool]]:
     """For each resource, whether it is free for a slot: nothing blocks it (padded by the buffer)
     and the constraints, the query's and its own, read in its time zone, permit the slot."""
-    general = Rules(query.constraints)
+    general = [Rules(query.constraints), *query.filters]
     checks = {}
     for ident in query.resources:
         calendar = Calendar(busy_times(ident), query.buffer)
         resource = common.lookup("resources", ident) or {}
-        rules = [r for r in (general, Rules(resource.get("availability_constraints"))) if r]
+        rules = [r for r in (*general, Rules(resource.get("availability_constraints"))) if r]
         if not rules:
             checks[ident] = calendar.free
             continue

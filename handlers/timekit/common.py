@@ -106,16 +106,24 @@ def includes(include: Iterable[str] | str | None) -> set[str]:
 class Problems:
     """Every problem of a request body, reported together as 422 `{"errors": {field: [...]}}`."""
 
-    def __init__(self, found: list[Violation] | None = None, prefix: str = "") -> None:
+    def __init__(self, found: list[Violation] | None = None, prefix: str = "",
+                 names: dict[str, str] | None = None) -> None:
         self.found: list[Violation] = [] if found is None else found
         self.prefix = prefix
+        self.names = names or {}
 
     def add(self, field: str, message: str) -> None:
+        first, dot, rest = field.partition(".")
+        field = self.names.get(first, first) + dot + rest
         self.found.append(Violation("body", "/" + (self.prefix + field).replace(".", "/"), message))
 
     def under(self, prefix: str) -> "Problems":
         """The same list, with fields reported under `prefix` (an item of a bulk request)."""
-        return Problems(self.found, f"{self.prefix}{prefix}.")
+        return Problems(self.found, f"{self.prefix}{prefix}.", self.names)
+
+    def renamed(self, names: dict[str, str]) -> "Problems":
+        """The same list, reporting each field by the name the request used for it."""
+        return Problems(self.found, self.prefix, {**self.names, **names})
 
     def timestamp(self, value: Any, field: str) -> str | None:
         """`value` as a stored RFC3339 timestamp, or None (and a problem) when it is not one."""

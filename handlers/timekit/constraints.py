@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 from datetime import date, datetime, time, timedelta
-from typing import Iterable
+from typing import Any, Callable, Iterable
 
 from . import times
 
@@ -43,21 +43,22 @@ KINDS = [*DAILY, "period"]
 def checked(rules: list[dict] | None, field: str, problems) -> list[dict]:
     """The rules with period timestamps stored as RFC3339; a problem for each end not after its
     start (the spec's schema checks the rest)."""
-    found = []
-    for i, rule in enumerate(rules or []):
-        rule = {name: dict(args) for name, args in rule.items()}
-        for name, args in rule.items():
-            where = f"{field}.{i}.{name}"
-            if name.endswith("_period"):
-                args["start"] = problems.timestamp(args["start"], f"{where}.start")
-                args["end"] = problems.timestamp(args["end"], f"{where}.end")
-                start, end = (times.parse_timestamp(args[k]) if args[k] else None for k in ("start", "end"))
-            else:
-                start, end = args.get("start"), args.get("end")
-            if start is not None and end is not None and end <= start:
-                problems.add(f"{where}.end", "end must be after start")
-        found.append(rule)
-    return found
+    return [checked_rule(rule, f"{field}.{i}", problems) for i, rule in enumerate(rules or [])]
+
+
+def checked_rule(rule: dict, where: str, problems) -> dict:
+    rule = {name: dict(args) for name, args in rule.items()}
+    for name, args in rule.items():
+        at = f"{where}.{name}"
+        if name.endswith("_period"):
+            args["start"] = problems.timestamp(args["start"], f"{at}.start")
+            args["end"] = problems.timestamp(args["end"], f"{at}.end")
+            start, end = (times.parse_timestamp(args[k]) if args[k] else None for k in ("start", "end"))
+        else:
+            start, end = args.get("start"), args.get("end")
+        if start is not None and end is not None and end <= start:
+            problems.add(f"{at}.end", "end must be after start")
+    return rule
 
 
 class Rules:
@@ -113,3 +114,31 @@ def _joined(intervals: Iterable[Interval]) -> list[Interval]:
         else:
             joined.append([s, e])
     return [(s, e) for s, e in joined]
+
+
+class AnyOf:
+    """Findtime's `{"or": [...]}`: a slot passes when any one of the filters permits it. Each
+    filter is a constraint, in the resource's time zone unless it names its own `timezone`."""
+
+    def __init__(self, filters: list[tuple[dict, Any]]):
+        self.filters = [(Rules([rule]), zone) for rule, zone in filters]
+
+    def __bool__(self) -> bool:
+        return bool(self.filters)
+
+    def over(self, start: datetime, end: datetime, zone) -> Callable[[datetime, datetime], bool]:
+        permits = [rules.over(start, end, own or zone) for rules, own in self.filters]
+        return lambda s, e: any(p(s, e) for p in permits)
+
+
+class Zoned:
+    """One rule read in a time zone of its own (a findtime filter with `timezone`)."""
+
+    def __init__(self, rule: dict, zone):
+        self.rules, self.zone = Rules([rule]), zone
+
+    def __bool__(self) -> bool:
+        return True
+
+    def over(self, start: datetime, end: datetime, zone) -> "Permits":
+        return self.rules.over(start, end, self.zone or zone)
