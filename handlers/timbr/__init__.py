@@ -12,7 +12,7 @@ from understudy.config import DEFAULTS, build_config
 from understudy.errors import ApiError
 from understudy.store import load_fixtures
 
-from .auth import make_bearer, make_jwt, verify_api_key, verify_bearer, verify_jwt
+from .auth import impersonating, make_bearer, make_jwt, verify_api_key, verify_bearer, verify_jwt
 
 # The timbr-api environment variables understudy reads (per request, from `settings()`), with demo
 # defaults. Set them in the environment or pass them to `create_app({...})`.
@@ -106,7 +106,8 @@ API = ApiDefinition(
     title="Timbr API",
     spec="timbr.yaml",
     render_error=render_error,
-    verifiers={"bearerAuth": verify_bearer, "apiKeyAuth": verify_api_key, "jwtAuth": verify_jwt},
+    verifiers={scheme: impersonating(verify) for scheme, verify in
+               {"bearerAuth": verify_bearer, "apiKeyAuth": verify_api_key, "jwtAuth": verify_jwt}.items()},
     settings=SETTINGS,
     credentials=credentials,
     example="curl -H 'x-api-key: tk_ab3f0c7e41d24a9b8c1e5d2f6a7b6af3' {base}/api/get_ontologies/",
