@@ -34,6 +34,8 @@ SETTINGS = {
     "ALLOWED_CONFIG_ENVS_IN_API": "THRIFT_HOST,THRIFT_PORT,ENABLE_TOKEN,JWT_TYPE",
     "THRIFT_HOST": "timbr-server",
     "THRIFT_PORT": "11000",
+    # What `SHOW VERSION` answers (Timbr's own version format is not known).
+    "TIMBR_VERSION": "0.0.0-understudy",
 }
 
 

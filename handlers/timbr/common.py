@@ -73,7 +73,7 @@ def run(ontology_name: str, sql: str, where: str = "/query") -> list[dict]:
     """Rows of a Timbr SQL query, shaped by the request's nested headers."""
     db = database(ontology_name)
     with sql_at(where):
-        result = db.run(sql)
+        result = db.run(sql, user=principal()["username"])
     return nesting.shape(result, nesting.Flags.from_headers(header))
 
 
