@@ -52,9 +52,15 @@ def credentials(config, state) -> list[dict]:
         "username": u["username"], "password": u["password"], "role": u["role"],
         "ontologies": u["ontologies"],
         "describe": f"x-api-key: {u['token']} (user {u['username']}, role {u['role']}, ontologies: "
-                    f"{', '.join(u['ontologies']).replace('*', 'all')}); get_token bearer: "
+                    f"{', '.join(u['ontologies']).replace('*', 'all')}{impersonates(u)}); get_token bearer: "
                     f"understudy token timbr --user {u['username']} --password {u['password']}",
     } for u in state.all("users")]
+
+
+def impersonates(user: dict) -> str:
+    names = [g["on"].partition(".")[2] for g in user.get("grants", [])
+             if g["privilege"] == "AUTH" and g["on"].startswith("user.")]
+    return f"; may impersonate {', '.join(names)} with x-api-impersonate-user" if names else ""
 
 
 def contract_auth(config) -> dict[str, dict]:
