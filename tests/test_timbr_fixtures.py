@@ -104,3 +104,9 @@ def test_conversation_as_history_serves_it(conversation):
 @pytest.mark.parametrize("prompt", DATA["llm_prompts"], ids=ids(DATA["llm_prompts"]))
 def test_prompt_as_llm_prompts_serves_it(prompt):
     check(SCHEMAS["PromptEnvelope"], {"data": prompt["templates"], "status": "success"})
+
+
+def test_some_user_may_impersonate_another_that_exists():
+    names = {u["username"] for u in DATA["users"]}
+    targets = [g["on"].removeprefix("user.") for u in DATA["users"] for g in u["grants"] if g["privilege"] == "AUTH"]
+    assert targets and set(targets) <= names

@@ -12,7 +12,7 @@ from understudy.config import DEFAULTS, build_config
 from understudy.errors import ApiError
 from understudy.store import load_fixtures
 
-from .auth import make_bearer, make_jwt, verify_api_key, verify_bearer, verify_jwt
+from .auth import impersonating, make_bearer, make_jwt, verify_api_key, verify_bearer, verify_jwt
 
 # The timbr-api environment variables understudy reads (per request, from `settings()`), with demo
 # defaults. Set them in the environment or pass them to `create_app({...})`.
@@ -34,6 +34,8 @@ SETTINGS = {
     "ALLOWED_CONFIG_ENVS_IN_API": "THRIFT_HOST,THRIFT_PORT,ENABLE_TOKEN,JWT_TYPE",
     "THRIFT_HOST": "timbr-server",
     "THRIFT_PORT": "11000",
+    # What `SHOW VERSION` answers (Timbr's own version format is not known).
+    "TIMBR_VERSION": "0.0.0-understudy",
 }
 
 
@@ -50,9 +52,15 @@ def credentials(config, state) -> list[dict]:
         "username": u["username"], "password": u["password"], "role": u["role"],
         "ontologies": u["ontologies"],
         "describe": f"x-api-key: {u['token']} (user {u['username']}, role {u['role']}, ontologies: "
-                    f"{', '.join(u['ontologies']).replace('*', 'all')}); get_token bearer: "
+                    f"{', '.join(u['ontologies']).replace('*', 'all')}{impersonates(u)}); get_token bearer: "
                     f"understudy token timbr --user {u['username']} --password {u['password']}",
     } for u in state.all("users")]
+
+
+def impersonates(user: dict) -> str:
+    names = [g["on"].partition(".")[2] for g in user.get("grants", [])
+             if g["privilege"] == "AUTH" and g["on"].startswith("user.")]
+    return f"; may impersonate {', '.join(names)} with x-api-impersonate-user" if names else ""
 
 
 def contract_auth(config) -> dict[str, dict]:
@@ -106,7 +114,8 @@ API = ApiDefinition(
     title="Timbr API",
     spec="timbr.yaml",
     render_error=render_error,
-    verifiers={"bearerAuth": verify_bearer, "apiKeyAuth": verify_api_key, "jwtAuth": verify_jwt},
+    verifiers={scheme: impersonating(verify) for scheme, verify in
+               {"bearerAuth": verify_bearer, "apiKeyAuth": verify_api_key, "jwtAuth": verify_jwt}.items()},
     settings=SETTINGS,
     credentials=credentials,
     example="curl -H 'x-api-key: tk_ab3f0c7e41d24a9b8c1e5d2f6a7b6af3' {base}/api/get_ontologies/",

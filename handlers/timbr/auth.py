@@ -7,6 +7,8 @@
   JWT_DEFAULT_ALGORITHM, JWT_DEFAULT_AUDIENCE and JWT_ISSUER; the JWT_USE_EMAIL_OR_USER claim names
   the user.
 
+With any of them, `x-api-impersonate-user` names the user the request runs as (`impersonating`).
+
 The same functions make the credentials for the `understudy token|jwt timbr` commands and tests.
 """
 
@@ -21,10 +23,12 @@ from typing import Any, Mapping
 import jwt
 from cryptography.fernet import Fernet, InvalidToken
 
-from understudy.api import RequestInfo
+from understudy.api import RequestInfo, Verifier
 from understudy.auth import find, matching
 from understudy.context import settings, store
-from understudy.errors import unauthorized
+from understudy.errors import forbidden, unauthorized
+
+from .common import holds
 
 CLOCK_SKEW_SECONDS = 60
 # JWT_TYPE -> the claim that names the user when JWT_USE_EMAIL_OR_USER is empty.
@@ -140,7 +144,7 @@ def verify_jwt(token: str, request: RequestInfo) -> dict:
 
 def jwt_user(claims: dict, claim: str) -> dict:
     names, field = USER_CLAIMS.get(claim.lower(), ((claim,), None))
-    value = next((claims[n] for n in names if isinstance(claims.get(n), str)), None)
+    value = next((claims[n] for n in names if isinstance(claims.get(n), str) and claims[n]), None)
     if value is None:
         raise unauthorized(f"Invalid JWT: no {' or '.join(names)} claim names the user")
     users = store().all("users")
@@ -167,3 +171,27 @@ def make_jwt(config: Mapping[str, Any], *, username: str, email: str | None = No
     claims.update(extra)
     algorithm = algorithm or (jwt_algorithms(config) or ["HS256"])[0]
     return jwt.encode(claims, key if key is not None else config["JWT_DEFAULT_KEY"], algorithm=algorithm)
+
+
+# -- x-api-impersonate-user --------------------------------------------------------------------
+IMPERSONATE = "x-api-impersonate-user"
+
+
+def impersonating(verify: Verifier) -> Verifier:
+    """`verify`, then the user x-api-impersonate-user names in place of the caller, when the
+    caller holds GRANT AUTH ON user.<that user>: everything after authentication sees that user."""
+    def verifier(credential: Any, request: RequestInfo) -> dict:
+        return effective_user(verify(credential, request), request.headers.get(IMPERSONATE))
+    return verifier
+
+
+def effective_user(caller: dict, target: str | None) -> dict:
+    if not target or target == caller["username"]:
+        return caller
+    refused = f"User {caller['username']} may not impersonate {target}"
+    user = store().first("users", username=target)
+    if user is None:
+        raise forbidden(f"{refused}: there is no such user")
+    if not holds(caller, "AUTH", f"user.{target}"):
+        raise forbidden(f"{refused}: it needs GRANT AUTH ON user.{target} TO USER {caller['username']}")
+    return user

@@ -24,6 +24,11 @@ def may_use(user: dict, ontology: str) -> bool:
     return is_admin(user) or "*" in user.get("ontologies", []) or ontology in user.get("ontologies", [])
 
 
+def holds(user: dict, privilege: str, on: str) -> bool:
+    """Whether `user` was granted `privilege` (AUTH, QUERY, ...) on `on` (`user.<name>`, ...)."""
+    return {"privilege": privilege, "on": on} in user.get("grants", [])
+
+
 def require_admin(action: str) -> dict:
     user = principal()
     if not is_admin(user):
@@ -68,7 +73,7 @@ def run(ontology_name: str, sql: str, where: str = "/query") -> list[dict]:
     """Rows of a Timbr SQL query, shaped by the request's nested headers."""
     db = database(ontology_name)
     with sql_at(where):
-        result = db.run(sql)
+        result = db.run(sql, user=principal()["username"])
     return nesting.shape(result, nesting.Flags.from_headers(header))
 
 

@@ -1,6 +1,7 @@
 """Running queries: the documented `query/` and `q/...` calls, and the connector's
 `/timbr/openapi/ontology/{ontology}/query` (raw SQL in, a bare JSON array out; `x-async: true`
-answers 202 and leaves the result under `get-async-results`)."""
+answers 202 and leaves the result under `get-async-results`; Timbr's admin statements run there
+too, see `statements`)."""
 
 import uuid
 from datetime import datetime, timezone
@@ -12,6 +13,7 @@ from understudy.context import current, header, principal, store
 from understudy.errors import ApiError, not_found
 from understudy.responses import json_response
 
+from . import statements
 from .common import check, ok, ontology, run, select
 
 
@@ -37,6 +39,8 @@ async def openapi_query(ontology_name: str, body: str, datasource: str | None = 
     if datasource is not None and datasource not in doc.get("datasources", []):
         raise not_found(f"Datasource {datasource} of ontology {ontology_name}")
     sql = body.decode("utf-8") if isinstance(body, bytes) else body
+    if statements.recognised(sql):
+        return json_response(statements.run(sql))
     if (header("x-async") or "").lower() != "true":
         return json_response(run(ontology_name, sql, where=""))
     return submit_async(ontology_name, sql)

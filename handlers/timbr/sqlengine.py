@@ -10,7 +10,8 @@ Each ontology becomes one in-memory SQLite database: a table per concept (its pr
   LEFT JOINs the relationship's target, so the column exists and rows multiply as in Timbr.
 
 Only a single SELECT (or WITH ... SELECT) runs, on a connection with `query_only` on and an
-authorizer that allows nothing but reading, under a time limit.
+authorizer that allows nothing but reading, under a time limit. `timbr_username()` is the user
+the query runs as; unaliased, its column is named after that user, as Timbr answers it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import re
 import sqlite3
 import time
 from collections import OrderedDict
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +30,7 @@ SCHEMAS = {"dtimbr": "concept", "timbr": "concept", "vtimbr": "view"}
 SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "double": "REAL", "boolean": "BOOLEAN",
              "date": "TEXT", "timestamp": "TEXT"}
 REL_COLUMN = re.compile(r"^(?P<rel>[A-Za-z_]\w*)\[(?P<target>[A-Za-z_]\w*)\]\.(?P<prop>[A-Za-z_]\w*)$")
+USERNAME: ContextVar[str] = ContextVar("timbr_username", default="")  # timbr_username() while a query runs
 TIME_LIMIT_SECONDS = 2.0
 MAX_ROWS = 10_000
 # The authorizer lets a statement read and compute, nothing else.
@@ -134,6 +137,7 @@ class Database:
         self.conn = sqlite3.connect(":memory:", check_same_thread=False)
         self._build(doc)
         self.view_columns = {name: self._columns(view["name"]) for name, view in self.model.views.items()}
+        self.conn.create_function("timbr_username", 0, USERNAME.get)
         self.conn.execute("PRAGMA query_only = ON")
         self.conn.set_authorizer(_read_only)
 
@@ -167,10 +171,12 @@ class Database:
         return [d[0] for d in cursor.description]
 
     # -- queries ----------------------------------------------------------------------------
-    def run(self, sql: str, params: tuple = ()) -> Result:
+    def run(self, sql: str, params: tuple = (), user: str = "") -> Result:
+        """Rows of one SELECT, run as `user` (what timbr_username() answers)."""
         statement, referenced = self.rewrite(sql)
         deadline = time.monotonic() + TIME_LIMIT_SECONDS
         self.conn.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
+        as_user = USERNAME.set(user)
         try:
             cursor = self.conn.execute(statement, params)
             if cursor.description is None:
@@ -180,7 +186,10 @@ class Database:
         except sqlite3.Error as error:
             raise query_error("Error running query", _explain(error))
         finally:
+            USERNAME.reset(as_user)
             self.conn.set_progress_handler(None, 0)
+        if user:
+            columns = [user if "".join(c.split()).lower() == "timbr_username()" else c for c in columns]
         if len(rows) > MAX_ROWS:
             raise query_error("Query returns too many rows", f"more than {MAX_ROWS} rows; add a LIMIT")
         return Result(columns, rows, self.column_meta(columns, referenced))
@@ -321,6 +330,21 @@ def statement_tokens(sql: str) -> tuple[list[Token], list[int]]:
         raise query_error("Only SELECT statements can be run through the Timbr API",
                           f"the statement starts with {first.text!r}")
     return tokens, significant
+
+
+def split_statements(sql: str) -> list[str]:
+    """The statements of `sql`, split at the semicolons outside strings, quotes and comments,
+    without their comments; empty ones left out."""
+    statements, parts = [], []
+    for match in TOKEN.finditer(sql):
+        kind, text = match.lastgroup, match.group()
+        if kind == "other" and text == ";":
+            statements.append("".join(parts).strip())
+            parts = []
+        elif kind != "comment":
+            parts.append(text)
+    statements.append("".join(parts).strip())
+    return [s for s in statements if s]
 
 
 def _number(text: str) -> int | float | None:
