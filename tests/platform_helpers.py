@@ -37,3 +37,16 @@ def doc(kind: str, attributes: dict | None = None, relationships: dict | None = 
 
 def rel(kind: str, ident: str) -> dict:
     return {"data": {"type": kind, "id": ident}}
+
+
+CODE_REVISION = "17fe90a939d9ba0a3823a1051863f6e41c0213fe"  # the code component's latest version
+
+
+def debug_body(workspace_id: str, kind: str = "flow", run: str = "debug") -> dict:
+    """A start-debug request as PR#492 draws it: one code step, a sample message, a workspace."""
+    node = {"id": "step_1", "command": f"acme-devs/code:execute@{CODE_REVISION}", "fields": {}, "error": False}
+    body = doc(kind, {"name": f"Debug acme-devs/code:execute@{CODE_REVISION}", "type": run,
+                      "graph": {"nodes": [node], "edges": []}},
+               {"workspace": rel("workspace", workspace_id)})
+    body["data"]["meta"] = {"sampleData": {"body": {"name": "Rex"}, "passthrough": {}}}
+    return body

@@ -6,7 +6,8 @@ import hashlib
 
 import pytest
 
-from platform_helpers import (ACTIVE_FLOW, BASE, C1, FLOW, PETSTORE, RECIPE, T1, USERS, W1, W2, auth, doc, rel)
+from platform_helpers import (ACTIVE_FLOW, BASE, C1, CODE_REVISION, FLOW, PETSTORE, RECIPE, T1, USERS, W1, W2, auth,
+                              debug_body, doc, rel)
 
 
 def get(client, path, user="alice"):
@@ -53,6 +54,64 @@ def test_start_answers_the_running_flow(client):
 
 def test_stop_answers_an_empty_document(client):
     assert post(client, f"/flows/{ACTIVE_FLOW}/stop").json() == {"data": {}, "meta": {}}
+
+
+def containers(client, flow_id):
+    body = get(client, f"/flows/{flow_id}?include=flow-containers").json()
+    return [c["attributes"]["step_id"] for c in body["included"]]
+
+
+@pytest.mark.parametrize("action, flow_id, steps", [
+    ("start", FLOW, ["step_1", "step_2", "mapper:step_1:step_2"]),
+    ("run-now", ACTIVE_FLOW, ["step_1", "step_2", "mapper:step_1:step_2"]),
+    ("stop", ACTIVE_FLOW, []),
+    ("suspend", ACTIVE_FLOW, []),
+])
+def test_containers_follow_the_flows_status(client, action, flow_id, steps):
+    post(client, f"/flows/{flow_id}/{action}")
+    assert containers(client, flow_id) == steps
+
+
+def test_editing_a_running_flow_replaces_its_containers(client):
+    graph = {"nodes": [{"id": "step_1", "command": "acme-devs/timer:timer@latest"}], "edges": []}
+    client.patch(f"{BASE}/flows/{ACTIVE_FLOW}", headers=auth("alice"), json=doc("flow", {"graph": graph}, id=ACTIVE_FLOW))
+    assert containers(client, ACTIVE_FLOW) == ["step_1"]
+
+
+def start_debug(client, user="alice"):
+    response = post(client, "/flows/start-debug", debug_body(W1), user=user)
+    assert response.status_code == 202, response.text
+    return response.json()["data"]
+
+
+def test_start_debug_answers_the_running_debug_flow(client):
+    flow = start_debug(client)
+    attributes = {k: flow["attributes"][k] for k in ("type", "status", "current_status", "timeout")}
+    assert attributes == {"type": "debug", "status": "active", "current_status": "active", "timeout": 120}
+    assert flow["relationships"]["queue"]["data"] == {"id": f"{W1}.{flow['id']}.debug", "type": "queue-name"}
+    assert flow["relationships"]["workspace"]["data"]["id"] == W1
+
+
+def test_debug_run_is_there_to_read_but_not_listed(client):
+    flow = start_debug(client)
+    read = client.get(flow["links"]["self"] + "?include=flow-containers,descriptor", headers=auth("alice")).json()
+    assert sorted((i["type"], i["id"]) for i in read["included"]) == [
+        ("descriptor", CODE_REVISION), ("flow-container", f"{flow['id']}_step_1")]
+    listed = [f["id"] for f in get(client, f"/flows?workspace_id={W1}").json()["data"]]
+    assert flow["id"] not in listed
+    stats = get(client, f"/stats/queues/{flow['id']}").json()["data"]["attributes"]["stats"]
+    assert [s["step_id"] for s in stats] == ["step_1"]
+
+
+def test_stopped_debug_run_has_no_containers(client):
+    flow = start_debug(client)
+    assert post(client, f"/flows/{flow['id']}/stop").status_code == 202
+    assert (status_of(client, flow["id"]), containers(client, flow["id"])) == ("inactive", [])
+
+
+def test_debug_run_belongs_to_who_started_it(client):
+    flow = start_debug(client, user="bob")
+    assert flow["relationships"]["user"]["data"]["id"] == USERS["bob"]
 
 
 def test_patch_makes_a_new_latest_version(client):
@@ -106,6 +165,12 @@ def test_scheduled_execution_goes_from_pending_to_result(client):
 def test_suspended_contract_stops_flows_and_refuses_starts(client):
     assert post(client, f"/contracts/{C1}/suspend").status_code == 202
     assert (status_of(client, ACTIVE_FLOW), post(client, f"/flows/{FLOW}/start").status_code) == ("inactive", 409)
+    assert containers(client, ACTIVE_FLOW) == []
+
+
+def test_suspended_contract_refuses_debug_runs(client):
+    post(client, f"/contracts/{C1}/suspend")
+    assert post(client, "/flows/start-debug", debug_body(W1)).status_code == 409
 
 
 @pytest.mark.parametrize("times, status", [(1, 204), (2, 409)])

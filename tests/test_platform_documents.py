@@ -3,7 +3,7 @@ partial PATCH, create and delete, trailing slashes and the docs' mistaken recipe
 
 import pytest
 
-from platform_helpers import BASE, C1, FLOW, RECIPE, TOPIC, USERS, W1, W2, auth, doc, rel
+from platform_helpers import ACTIVE_FLOW, BASE, C1, FLOW, RECIPE, TOPIC, USERS, W1, W2, auth, doc, rel
 
 FLOWS_W1 = 6
 
@@ -61,11 +61,41 @@ def test_flow_filters_search_and_sort(client, query, names):
     (f"/workspaces/{W1}", "members,invites", {("member", 3), ("workspace-invite", 1)}),
     (f"/contracts/{C1}", "members", {("contract-member", 4)}),
     (f"/contracts/{C1}", "members,invites", {("contract-member", 4), ("contract-invite", 1)}),
+    # flows (PR#492): a running flow's containers (2 steps, 1 mapper), its steps' descriptors
+    (f"/flows/{ACTIVE_FLOW}", "flow-containers", {("flow-container", 3)}),
+    (f"/flows/{ACTIVE_FLOW}", "descriptor", {("descriptor", 2)}),
+    (f"/flows/{ACTIVE_FLOW}", "descriptor,flow-containers", {("flow-container", 3), ("descriptor", 2)}),
+    (f"/flows/{FLOW}", "flow-containers", set()),  # stopped: no containers
+    (f"/flows/{FLOW}", "descriptor", {("descriptor", 2)}),
+    # a list: 3 running flows' containers; the 2 descriptors they all share, once
+    (f"/flows?workspace_id={W1}", "flow-containers,descriptor", {("flow-container", 9), ("descriptor", 2)}),
 ])
 def test_include(client, path, include, types):
-    body = client.get(f"{BASE}{path}?include={include}", headers=auth("alice")).json()
+    body = client.get(f"{BASE}{path}{'&' if '?' in path else '?'}include={include}", headers=auth("alice")).json()
     kinds = [i["type"] for i in body["included"]]
     assert {(k, kinds.count(k)) for k in kinds} == types
+
+
+@pytest.mark.parametrize("relationship", ["flow-containers", "descriptor"])
+def test_flow_relationship_points_at_what_is_included(client, relationship):
+    body = client.get(f"{BASE}/flows/{ACTIVE_FLOW}?include={relationship}", headers=auth("alice")).json()
+    linked = [(r["type"], r["id"]) for r in body["data"]["relationships"][relationship]["data"]]
+    assert linked == [(i["type"], i["id"]) for i in body["included"]]
+
+
+def test_included_flow_container_names_its_step_and_flow(client):
+    body = client.get(f"{BASE}/flows/{ACTIVE_FLOW}?include=flow-containers", headers=auth("alice")).json()
+    mapper = body["included"][-1]
+    assert (mapper["id"], mapper["attributes"]) == (f"{ACTIVE_FLOW}_mapper:step_1:step_2",
+                                                    {"step_id": "mapper:step_1:step_2"})
+    assert mapper["relationships"]["flow"]["data"] == {"id": ACTIVE_FLOW, "type": "flow"}
+
+
+def test_included_descriptor_is_the_steps_component_version(client):
+    body = client.get(f"{BASE}/flows/{FLOW}?include=descriptor", headers=auth("alice")).json()
+    titles = {i["id"]: i["attributes"]["repo_name"] for i in body["included"]}
+    assert titles == {"1a5633a6a584bf9ab5ab7c4493234c9ff189eb27": "timer",
+                      "430d5ab92e88ed3d1bf363ad67886d9dd73c20ec": "petstore"}
 
 
 def test_without_include_there_is_no_included(client):

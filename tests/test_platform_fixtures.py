@@ -37,6 +37,7 @@ SERVED_BY = {
     "flows": ("/flows/{flow_id}", "/flows/{id}"),
     "flow_versions": ("/flows/{flow_id}/versions/{version_id}", "/flows/{flow_id}/versions/{id}"),
     "flow_drafts": ("/flows/{flow_id}/draft", "/flows/{flow_id}/draft"),
+    "flow_containers": ("/flows/{flow_id}", "/flows/{flow_id}?include=flow-containers"),
     "snapshots": ("/flows/{flow_id}/snapshots/{step_id}", "/flows/{flow_id}/snapshots/{step_id}"),
     "credentials": ("/credentials/{credential_id}", "/credentials/{id}"),
     "recipes": ("/recipes/{recipe_id}", "/recipes/{id}"),

@@ -5,7 +5,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from conftest import TEST_CONFIG
-from platform_helpers import BASE, FLOW, GLOBEX_FLOW, PETSTORE, TOPIC, W1, USERS, auth, basic, doc, rel
+from platform_helpers import (BASE, FLOW, GLOBEX_FLOW, PETSTORE, TOPIC, W1, W3, USERS, auth, basic, debug_body,
+                              doc, rel)
 from understudy.app import create_app
 
 SSH_KEY = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7alice alice@laptop"  # alice's fixture key
@@ -15,15 +16,21 @@ STATUS_CASES = [
     ("GET", "/flows", {}, None, 400, {"parameter": "workspace_id"}),
     ("GET", f"/flows?workspace_id={W1}&page[size]=0", {}, None, 400, {"parameter": "page[size]"}),
     ("POST", "/sshkeys", {}, doc("sshkey", {}), 400, {"pointer": "/data/attributes"}),
+    ("GET", f"/flows/{FLOW}?include=members", {}, None, 400, {"parameter": "include"}),
+    ("GET", f"/flows?workspace_id={W1}&include=flow-containers,versions", {}, None, 400, {"parameter": "include"}),
+    ("POST", "/flows/start-debug", {}, debug_body(W1, run="ordinary"), 400, {"pointer": "/data/attributes/type"}),
     # 401: no or bad credentials
     ("GET", "/users/me", {"Authorization": ""}, None, 401, None),
     ("GET", "/users/me", basic("alice@acme.example", "wrong-key"), None, 401, None),
     ("GET", "/users/me", basic("nobody@acme.example", "alice-api-key"), None, 401, None),
     # 403: a member without the permission
     ("POST", f"/workspaces/{W1}/topics", auth("carol"), doc("topic", {"name": "T", "schema": {}}), 403, None),
+    ("POST", "/flows/start-debug", auth("carol"), debug_body(W1), 403, None),
     # 404: unknown ids, and another contract's data
     ("GET", "/flows/5b0d6d4b2c3f1a0013ffffff", {}, None, 404, {"parameter": {"id": "5b0d6d4b2c3f1a0013ffffff"}}),
     ("GET", f"/flows/{GLOBEX_FLOW}", {}, None, 404, {"parameter": {"id": GLOBEX_FLOW}}),
+    ("GET", f"/workspaces/{W3}", {}, None, 404, {"parameter": {"id": W3}}),  # not its contract's id
+    ("POST", "/flows/start-debug", {}, debug_body(W3), 404, {"parameter": {"id": W3}}),
     ("GET", "/no/such/route", {}, None, 404, None),
     # 405: a method the path does not have
     ("PUT", f"/flows/{FLOW}", {}, None, 405, None),
@@ -33,6 +40,7 @@ STATUS_CASES = [
     ("POST", "/sshkeys", {"Content-Type": "application/json"}, "{not json", 406, {"pointer": ""}),
     # 409: a type or id that does not match, a duplicate, a member already present
     ("POST", "/sshkeys", {}, doc("flow", {"key": SSH_KEY}), 409, {"pointer": "/data/type"}),
+    ("POST", "/flows/start-debug", {}, debug_body(W1, kind="flow-draft"), 409, {"pointer": "/data/type"}),
     ("PATCH", f"/workspaces/{W1}/topics/{TOPIC}", {}, doc("topic", {"name": "X"}, id="other"), 409,
      {"pointer": "/data/id"}),
     ("POST", "/sshkeys", {}, doc("sshkey", {"key": SSH_KEY}), 409, {"pointer": "/data/attributes/key"}),

@@ -166,8 +166,8 @@ def included(res: Resource, docs: list[dict], include: str | None) -> list[dict]
         if rel is None or rel.target is None:
             raise ApiError("validation", f"Cannot include {name}",
                            [Violation("query", "include", f"unknown relationship {name}")])
-        for doc in docs:
-            for related in related_docs(rel, doc):
+        for doc in docs:  # expanded as for its relationships, so `included` matches their ids
+            for related in related_docs(rel, res.expand(doc) if res.expand is not None else doc):
                 key = (rel.type, str(related[rel.target.id_field]))
                 if key not in seen:
                     seen.add(key)

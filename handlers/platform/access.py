@@ -96,7 +96,10 @@ def workspace(workspace_id: str, perm: str | None = None, *, member: bool = True
     found = store().get("workspaces", workspace_id)
     if found is None:
         raise not_found("Workspace", workspace_id)
-    owner = contract(found["contract_id"])
+    try:
+        owner = contract(found["contract_id"])
+    except ApiError:  # another contract's workspace is not found, like its contract (not naming it)
+        raise not_found("Workspace", workspace_id) from None
     is_member = roles_in("workspace_members", "workspace_id", workspace_id) is not None
     if member and not is_member and "contracts.workspace.listAll" not in contract_permissions(owner):
         raise forbidden(f"You are not a member of workspace {workspace_id}")

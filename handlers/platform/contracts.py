@@ -6,6 +6,7 @@ from understudy.errors import ApiError, Violation, conflict, not_found
 from understudy.responses import empty_response, json_response
 
 from . import access
+from .flows import place_containers
 from .resources import CONTRACT, CONTRACT_INVITE, CONTRACT_MEMBER
 from .workspaces import delete_cascade
 
@@ -180,8 +181,8 @@ async def suspend(contract_id):
     store().update("contracts", contract_id, lambda d: d["attributes"].update(status="suspended"))
     for workspace in store().find("workspaces", contract_id=contract_id):
         for flow in store().find("flows", workspace_id=workspace["id"]):
-            store().update("flows", flow["id"], lambda d: d["attributes"].update(status="inactive",
-                                                                                 current_status="inactive"))
+            place_containers(store().update("flows", flow["id"], lambda d: d["attributes"].update(
+                status="inactive", current_status="inactive")))
     return empty_response(202)
 
 

@@ -1,5 +1,6 @@
 """Flows, their versions, drafts and step snapshots. A flow's edits make a new version; start
-and stop change its status; a running flow's snapshots cannot change."""
+and stop change its status and its containers (one per step and mapper while it runs); a running
+flow's snapshots cannot change. A debug run is a flow of type `debug`, started at once."""
 
 import secrets
 
@@ -12,7 +13,8 @@ from . import access
 from .resources import FLOW, FLOW_DRAFT, FLOW_VERSION, SNAPSHOT
 
 VERSIONED = ("name", "description", "graph")  # what a flow version records
-FLOW_PARTS = ("flow_versions", "flow_drafts", "snapshots")
+FLOW_PARTS = ("flow_versions", "flow_drafts", "snapshots", "flow_containers")
+DEBUG_TIMEOUT = 120  # seconds, as PR#492's example of a debug run
 
 
 def not_suspended(workspace_id: str) -> None:
@@ -29,13 +31,29 @@ def new_version(flow: dict) -> dict:
     return store().update("flows", flow["id"], {"latest_version_id": version["id"]})
 
 
+def place_containers(flow: dict) -> dict:
+    """A running flow has a container per step and per mapper (`{flow}_{step}`); a stopped one none."""
+    for container in store().find("flow_containers", flow_id=flow["id"]):
+        store().delete("flow_containers", container["id"])
+    if flow["attributes"].get("status") == "active":
+        graph = flow["attributes"].get("graph") or {}
+        steps = [n.get("id") for n in graph.get("nodes") or []]
+        edges = [e.get("id") or f"mapper:{e.get('source')}:{e.get('target')}" for e in graph.get("edges") or []]
+        mappers = [e for e in edges if isinstance(e, str) and e.startswith("mapper:")]
+        for step in dict.fromkeys(s for s in steps + mappers if isinstance(s, str)):
+            store().insert("flow_containers", {"id": f"{flow['id']}_{step}", "flow_id": flow["id"],
+                                               "attributes": {"step_id": step}})
+    return flow
+
+
 async def list_flows(workspace_id, **params):
     access.workspace(workspace_id)
-    return json_response(jsonapi.collection(FLOW, store().find("flows", workspace_id=workspace_id), params))
+    flows = [f for f in store().find("flows", workspace_id=workspace_id) if f["attributes"].get("type") != "debug"]
+    return json_response(jsonapi.collection(FLOW, flows, params))
 
 
-async def get_flow(flow_id):
-    return jsonapi.respond(FLOW, access.flow(flow_id))
+async def get_flow(flow_id, include=None):
+    return jsonapi.respond(FLOW, access.flow(flow_id), include=include)
 
 
 async def create_flow(body):
@@ -52,14 +70,14 @@ async def update_flow(flow_id, body):
     flow = access.flow(flow_id, "workspaces.flow.edit")
     not_suspended(flow["workspace_id"])
     body["data"].get("relationships", {}).pop("workspace", None)
-    return jsonapi.respond(FLOW, new_version(jsonapi.update(FLOW, flow, body)))
+    return jsonapi.respond(FLOW, place_containers(new_version(jsonapi.update(FLOW, flow, body))))
 
 
 def set_status(flow_id: str, status: str, **extra) -> dict:
     flow = access.flow(flow_id, "workspaces.flow.toggleStatus")
     not_suspended(flow["workspace_id"])
-    return store().update("flows", flow_id, lambda d: d["attributes"].update(
-        status=status, current_status=status, updated_at=jsonapi.now(), **extra))
+    return place_containers(store().update("flows", flow_id, lambda d: d["attributes"].update(
+        status=status, current_status=status, updated_at=jsonapi.now(), **extra)))
 
 
 async def start_flow(flow_id):
@@ -82,6 +100,20 @@ async def suspend_flow(flow_id):
     flow = set_status(flow_id, "inactive")
     flow = store().update("flows", flow_id, lambda d: d["attributes"].update(current_status="suspended"))
     return jsonapi.respond(FLOW, flow, 202)
+
+
+async def start_debug(body):
+    """A debug run: a flow of type `debug` built from the body's graph, running at once, with a
+    queue for its sample messages; it is not listed with the workspace's flows."""
+    doc = jsonapi.build(FLOW, body, {"user_id": access.me()["id"],
+                                     "sample_data": (body["data"].get("meta") or {}).get("sampleData")})
+    access.workspace(doc.get("workspace_id"), "workspaces.flow.edit")
+    not_suspended(doc["workspace_id"])
+    now = jsonapi.now()
+    doc["queue_id"] = f"{doc['workspace_id']}.{doc['id']}.debug"
+    doc["attributes"].update(status="active", current_status="active", timeout=DEBUG_TIMEOUT, last_modified=now,
+                             last_start_time=now)
+    return jsonapi.respond(FLOW, place_containers(jsonapi.insert(FLOW, doc)), 202)
 
 
 async def delete_flow(flow_id):

@@ -32,6 +32,25 @@ def has_draft(doc: dict, value) -> bool:
     return (store().first("flow_drafts", flow_id=doc["id"]) is not None) == wanted
 
 
+def step_revision(node: dict) -> str | None:
+    """The component version a step runs: the command's `@revision`, or (for `@latest` or none)
+    the component's latest version."""
+    command = node.get("command") if isinstance(node.get("command"), str) else ""
+    _, at, revision = command.rpartition("@")
+    if at and revision and revision != "latest":
+        return revision
+    component = store().get("components", node.get("component_id")) if isinstance(node.get("component_id"), str) \
+        else None
+    return (component or {}).get("latest_version_id")
+
+
+def with_descriptors(doc: dict) -> dict:
+    """A flow's `descriptor` relationship: the descriptors of the component versions its steps run."""
+    nodes = ((doc.get("attributes") or {}).get("graph") or {}).get("nodes") or []
+    revisions = dict.fromkeys(r for n in nodes if isinstance(n, dict) and (r := step_revision(n)))
+    return {**doc, "descriptor_ids": [r for r in revisions if store().get("descriptors", r) is not None]}
+
+
 def uses_component(doc: dict, value) -> bool:
     return str(value) in doc.get("component_ids", [])
 
@@ -113,12 +132,18 @@ TEAM = Resource(
      "components": Rel("component", target=COMPONENT, owner_field="team_id", writable=False)},
     writable=("name", "docker_registry"), hidden=("docker_registry",), label="Team")
 
+# A running flow's containers: one per step and per mapper (PR#492's `include=flow-containers`).
+FLOW_CONTAINER = Resource("flow-container", "flow_containers", "/flows/{flow_id}/flow-containers/{id}",
+                          {"flow": Rel("flow", "flow_id", link="/flows/{ref}")}, label="Flow container")
 FLOW = Resource(
     "flow", "flows", "/flows/{id}",
     {"user": user_rel(), "workspace": workspace_rel(),
      "versions": Rel("flow-version", related="/flows/{id}/versions", writable=False),
      "latest_version": Rel("flow-version", "latest_version_id", link="/flows/{id}/versions/{ref}",
-                           related="/flows/{id}/versions/{ref}", writable=False)},
+                           related="/flows/{id}/versions/{ref}", writable=False),
+     "flow-containers": Rel("flow-container", target=FLOW_CONTAINER, owner_field="flow_id", writable=False),
+     "descriptor": Rel("descriptor", "descriptor_ids", many=True, target=DESCRIPTOR, writable=False),
+     "queue": Rel("queue-name", "queue_id", writable=False)},  # a debug run's queue
     writable=("name", "description", "type", "graph", "nodes_config", "stats_enabled", "cron",
               "default_mapper_type"),
     defaults={"status": "inactive", "current_status": "inactive", "description": None, "cron": None,
@@ -129,7 +154,7 @@ FLOW = Resource(
     sortable={"created_at": "attributes.created_at", "updated_at": "attributes.updated_at",
               "name": "attributes.name"},
     search=("attributes.name", "attributes.description"), page_size=50,
-    timestamps=("created_at", "updated_at"), label="Flow")
+    timestamps=("created_at", "updated_at"), expand=with_descriptors, label="Flow")
 FLOW_VERSION = Resource("flow-version", "flow_versions", "/flows/{flow_id}/versions/{id}",
                         {"user": user_rel(), "flow": Rel("flow", "flow_id", link="/flows/{ref}")},
                         sortable={"created_at": "attributes.created_at"}, page_size=50, label="Flow version")
