@@ -34,6 +34,8 @@ STATUS_CASES = [
     ("GET", "/no/such/route", {}, None, 404, None),
     # 405: a method the path does not have
     ("PUT", f"/flows/{FLOW}", {}, None, 405, None),
+    ("PATCH", "/components/all", {}, doc("component", {}), 405, None),  # "all" is its own route, GET only
+    ("DELETE", "/users/me", {}, None, 405, None),
     # 406: a body that is not JSON, an Accept that excludes JSON
     ("GET", "/users/me", {"Accept": "text/html"}, None, 406, {"header": "Accept"}),
     ("POST", "/sshkeys", {"Content-Type": "text/plain"}, "ssh-rsa AAAA", 406, {"header": "Content-Type"}),

@@ -42,6 +42,18 @@ def test_errors_carry_the_error_class_and_empty_data(client, path, status, code)
     assert (response.status_code, error_code(response), response.json()["data"]) == (status, code, {})
 
 
+@pytest.mark.parametrize("method, path, allow", [
+    ("PUT", "/user/search", "POST"),  # not PUT /user/{id}: the word belongs to its own route
+    ("DELETE", "/gameserver/types", "GET, HEAD"),
+    ("GET", "/variables/search", "POST"),
+    ("PATCH", f"/player/{PLAYER_ADA}", "GET, DELETE, HEAD"),
+])
+def test_a_method_the_route_does_not_take_is_405_with_allow(client, method, path, allow):
+    response = call(client, method, path)
+    assert (response.status_code, response.headers["Allow"]) == (405, allow)
+    assert (error_code(response), response.json()["data"]) == ("MethodNotAllowedError", {})
+
+
 def test_validation_details_name_every_property(client):
     response = call(client, "POST", "/user", json={"name": "x", "email": "not-an-email"})
     assert {d["property"] for d in response.json()["meta"]["error"]["details"]} == {"name", "email", "body"}
