@@ -314,3 +314,24 @@ def test_query_databases_are_never_shared_between_states_at_the_same_generation(
     answers = [sqlengine.database(view.get("ontologies", "o"), view.version).run("SELECT n FROM c").rows
                for view in (first, second)]
     assert answers == [[("first",)], [("second",)]]
+
+
+def test_a_long_query_does_not_hold_up_other_requests(live_server, monkeypatch):
+    """A query runs on a worker thread: while one runs for 4 s (into its time limit), another
+    request on the same server is answered well within that time."""
+    import threading
+    import time
+
+    import requests
+
+    monkeypatch.setattr(sqlengine, "TIME_LIMIT_SECONDS", 4.0)
+    slow = threading.Thread(target=lambda: requests.post(f"{live_server}{API}/query/", headers=key(), json={
+        "ontology_name": SUPPLY,
+        "query": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT COUNT(*) FROM n"}))
+    slow.start()
+    time.sleep(0.3)  # the query is running
+    try:
+        quick = requests.get(f"{live_server}{API}/get_ontologies/", headers=key(), timeout=2.5)
+        assert quick.status_code == 200
+    finally:
+        slow.join()

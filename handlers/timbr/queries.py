@@ -1,8 +1,10 @@
 """Running queries: the documented `query/` and `q/...` calls, and the connector's
 `/timbr/openapi/ontology/{ontology}/query` (raw SQL in, a bare JSON array out; `x-async: true`
 answers 202 and leaves the result under `get-async-results`; Timbr's admin statements run there
-too, see `statements`)."""
+too, see `statements`). Queries run on a worker thread, so a long one does not hold up the
+other requests."""
 
+import asyncio
 import uuid
 from datetime import datetime, timezone
 from urllib.parse import urlparse
@@ -18,15 +20,15 @@ from .common import check, ok, ontology, run, select
 
 
 async def run_query(body: dict):
-    return ok(run(body["ontology_name"], body["query"]))
+    return ok(await asyncio.to_thread(run, body["ontology_name"], body["query"]))
 
 
 async def query_concept(ontology_name: str, concept_name: str):
-    return ok(select(ontology_name, "concept", concept_name, filters()))
+    return ok(await asyncio.to_thread(select, ontology_name, "concept", concept_name, filters()))
 
 
 async def query_view(ontology_name: str, view_name: str):
-    return ok(select(ontology_name, "view", view_name, filters()))
+    return ok(await asyncio.to_thread(select, ontology_name, "view", view_name, filters()))
 
 
 def filters() -> list[tuple[str, str]]:
@@ -42,16 +44,16 @@ async def openapi_query(ontology_name: str, body: str, datasource: str | None = 
     if statements.recognised(sql):
         return json_response(statements.run(sql))
     if (header("x-async") or "").lower() != "true":
-        return json_response(run(ontology_name, sql, where=""))
-    return submit_async(ontology_name, sql)
+        return json_response(await asyncio.to_thread(run, ontology_name, sql, ""))
+    return await submit_async(ontology_name, sql)
 
 
-def submit_async(ontology_name: str, sql: str):
+async def submit_async(ontology_name: str, sql: str):
     """A query that is not one SELECT over the ontology is refused at once (400); one that fails
     while running is accepted and its poll answers `error`."""
     check(ontology_name, sql, where="")
     try:
-        outcome = {"status": "completed", "response": run(ontology_name, sql, where=""),
+        outcome = {"status": "completed", "response": await asyncio.to_thread(run, ontology_name, sql, ""),
                    "original_status_code": 200}
     except ApiError as error:
         outcome = {"status": "error", "error": error.detail(), "error_type": "ExecutionError"}

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 import time
 from collections import OrderedDict
 from contextvars import ContextVar
@@ -135,6 +136,7 @@ class Database:
     def __init__(self, doc: dict):
         self.model = Ontology.from_document(doc)
         self.conn = sqlite3.connect(":memory:", check_same_thread=False)
+        self.lock = threading.Lock()  # queries run on worker threads; one at a time per database
         self._build(doc)
         self.view_columns = {name: self._columns(view["name"]) for name, view in self.model.views.items()}
         self.conn.create_function("timbr_username", 0, USERNAME.get)
@@ -174,20 +176,21 @@ class Database:
     def run(self, sql: str, params: tuple = (), user: str = "") -> Result:
         """Rows of one SELECT, run as `user` (what timbr_username() answers)."""
         statement, referenced = self.rewrite(sql)
-        deadline = time.monotonic() + TIME_LIMIT_SECONDS
-        self.conn.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
-        as_user = USERNAME.set(user)
-        try:
-            cursor = self.conn.execute(statement, params)
-            if cursor.description is None:
-                raise query_error("Only SELECT statements can be run through the Timbr API")
-            columns = [d[0] for d in cursor.description]
-            rows = cursor.fetchmany(MAX_ROWS + 1)
-        except sqlite3.Error as error:
-            raise query_error("Error running query", _explain(error))
-        finally:
-            USERNAME.reset(as_user)
-            self.conn.set_progress_handler(None, 0)
+        with self.lock:
+            deadline = time.monotonic() + TIME_LIMIT_SECONDS
+            self.conn.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
+            as_user = USERNAME.set(user)
+            try:
+                cursor = self.conn.execute(statement, params)
+                if cursor.description is None:
+                    raise query_error("Only SELECT statements can be run through the Timbr API")
+                columns = [d[0] for d in cursor.description]
+                rows = cursor.fetchmany(MAX_ROWS + 1)
+            except sqlite3.Error as error:
+                raise query_error("Error running query", _explain(error))
+            finally:
+                USERNAME.reset(as_user)
+                self.conn.set_progress_handler(None, 0)
         if user:
             columns = [user if "".join(c.split()).lower() == "timbr_username()" else c for c in columns]
         if len(rows) > MAX_ROWS:
@@ -376,21 +379,26 @@ CACHED_DATABASES = 16
 _cache: OrderedDict[tuple, Database] = OrderedDict()
 
 
+_cache_lock = threading.Lock()
+
+
 def database(doc: dict, version: tuple) -> Database:
     key = (version, doc["id"])
-    found = _cache.get(key)
-    if found is None:
-        found = _cache[key] = Database(doc)
-        while len(_cache) > CACHED_DATABASES:
-            _cache.popitem(last=False)
-    else:
-        _cache.move_to_end(key)
-    return found
+    with _cache_lock:
+        found = _cache.get(key)
+        if found is None:
+            found = _cache[key] = Database(doc)
+            while len(_cache) > CACHED_DATABASES:
+                _cache.popitem(last=False)
+        else:
+            _cache.move_to_end(key)
+        return found
 
 
 def forget(ontology: str) -> bool:
     """Drop one ontology's databases (the `clear_cache` call); True when one was cached."""
-    keys = [key for key in _cache if key[1] == ontology]
-    for key in keys:
-        del _cache[key]
-    return bool(keys)
+    with _cache_lock:
+        keys = [key for key in _cache if key[1] == ontology]
+        for key in keys:
+            del _cache[key]
+        return bool(keys)
