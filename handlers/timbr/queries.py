@@ -1,8 +1,8 @@
 """Running queries: the documented `query/` and `q/...` calls, and the connector's
 `/timbr/openapi/ontology/{ontology}/query` (raw SQL in, a bare JSON array out; `x-async: true`
 answers 202 and leaves the result under `get-async-results`; Timbr's admin statements run there
-too, see `statements`). Queries run on a worker thread, so a long one does not hold up the
-other requests."""
+too, see `statements`). A query gets a few milliseconds on the event loop; one that needs
+longer runs again on a worker thread, so it does not hold up the other requests."""
 
 import asyncio
 import uuid
@@ -15,20 +15,35 @@ from understudy.context import current, header, principal, store
 from understudy.errors import ApiError, not_found
 from understudy.responses import json_response
 
-from . import statements
+from . import sqlengine, statements
 from .common import check, ok, ontology, run, select
 
 
+INLINE_SECONDS = 0.02
+
+
+async def off_the_loop(work, *args):
+    """`work(*args)` on the event loop within INLINE_SECONDS, else again on a worker thread."""
+    budget = sqlengine.BUDGET.set(INLINE_SECONDS)
+    try:
+        return work(*args)
+    except sqlengine.Overtime:
+        pass
+    finally:
+        sqlengine.BUDGET.reset(budget)
+    return await asyncio.to_thread(work, *args)
+
+
 async def run_query(body: dict):
-    return ok(await asyncio.to_thread(run, body["ontology_name"], body["query"]))
+    return ok(await off_the_loop(run, body["ontology_name"], body["query"]))
 
 
 async def query_concept(ontology_name: str, concept_name: str):
-    return ok(await asyncio.to_thread(select, ontology_name, "concept", concept_name, filters()))
+    return ok(await off_the_loop(select, ontology_name, "concept", concept_name, filters()))
 
 
 async def query_view(ontology_name: str, view_name: str):
-    return ok(await asyncio.to_thread(select, ontology_name, "view", view_name, filters()))
+    return ok(await off_the_loop(select, ontology_name, "view", view_name, filters()))
 
 
 def filters() -> list[tuple[str, str]]:
@@ -44,7 +59,7 @@ async def openapi_query(ontology_name: str, body: str, datasource: str | None = 
     if statements.recognised(sql):
         return json_response(statements.run(sql))
     if (header("x-async") or "").lower() != "true":
-        return json_response(await asyncio.to_thread(run, ontology_name, sql, ""))
+        return json_response(await off_the_loop(run, ontology_name, sql, ""))
     return await submit_async(ontology_name, sql)
 
 
@@ -53,7 +68,7 @@ async def submit_async(ontology_name: str, sql: str):
     while running is accepted and its poll answers `error`."""
     check(ontology_name, sql, where="")
     try:
-        outcome = {"status": "completed", "response": await asyncio.to_thread(run, ontology_name, sql, ""),
+        outcome = {"status": "completed", "response": await off_the_loop(run, ontology_name, sql, ""),
                    "original_status_code": 200}
     except ApiError as error:
         outcome = {"status": "error", "error": error.detail(), "error_type": "ExecutionError"}
