@@ -7,7 +7,6 @@ offered with."""
 
 from __future__ import annotations
 
-import bisect
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,13 +16,13 @@ from . import common, times
 from .common import Problems
 from .constraints import Rules, checked
 from .graphs import GRAPHS
+from .intervals import Interval, Windows
 
 SIX_MONTHS = (6, timedelta(days=1))  # the documented maximum search space, with a day of slack
 MIN_LENGTH = timedelta(minutes=1)
 MAX_CANDIDATES = 100_000  # slots examined per resource; more is refused rather than computed slowly
 DEFAULTS = {"mode": "roundrobin_random", "length": "1 hour", "from": "now", "buffer": "0 minutes"}
 
-Interval = tuple[datetime, datetime]
 
 
 # -- what blocks a resource ---------------------------------------------------------------------
@@ -48,26 +47,13 @@ def span(doc: dict) -> Interval:
     return datetime.fromisoformat(doc["start"]), datetime.fromisoformat(doc["end"])
 
 
-class Calendar:
-    """One resource's blocked intervals (padded by the buffer), merged for fast overlap checks."""
-
-    def __init__(self, intervals: list[Interval], buffer: timedelta):
-        merged: list[list[datetime]] = []
-        for start, end in sorted((s - buffer, e + buffer) for s, e in intervals):
-            if merged and start <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], end)
-            else:
-                merged.append([start, end])
-        self.starts = [m[0] for m in merged]
-        self.ends = [m[1] for m in merged]
-
-    def free(self, start: datetime, end: datetime) -> bool:
-        i = bisect.bisect_right(self.ends, start)  # the first blocked interval ending after start
-        return i == len(self.starts) or self.starts[i] >= end
+def calendar(intervals: list[Interval], buffer: timedelta) -> Windows:
+    """One resource's blocked intervals, padded by the buffer: `.clear(start, end)` when free."""
+    return Windows((s - buffer, e + buffer) for s, e in intervals)
 
 
 def is_free(resource_id: str, start: datetime, end: datetime, skip: set[str] = frozenset()) -> bool:
-    return Calendar(busy_times(resource_id, skip=skip), timedelta()).free(start, end)
+    return calendar(busy_times(resource_id, skip=skip), timedelta()).clear(start, end)
 
 
 # -- modes: which of the free resources a slot is offered with ----------------------------------
@@ -195,16 +181,16 @@ def free_checks(query: Query) -> dict[str, Callable[[datetime, datetime], bool]]
     general = [Rules(query.constraints), *query.filters]
     checks = {}
     for ident in query.resources:
-        calendar = Calendar(busy_times(ident), query.buffer)
+        blocked = calendar(busy_times(ident), query.buffer)
         resource = common.lookup("resources", ident) or {}
         rules = [r for r in (*general, Rules(resource.get("availability_constraints"))) if r]
         if not rules:
-            checks[ident] = calendar.free
+            checks[ident] = blocked.clear
             continue
         zone = times.zone(resource.get("timezone")) or times.UTC
         permits = [r.over(query.start, query.end, zone) for r in rules]
-        checks[ident] = lambda s, e, calendar=calendar, permits=permits: (
-            calendar.free(s, e) and all(p(s, e) for p in permits))
+        checks[ident] = lambda s, e, blocked=blocked, permits=permits: (
+            blocked.clear(s, e) and all(p(s, e) for p in permits))
     return checks
 
 
@@ -237,7 +223,7 @@ def blocked(query: Query) -> list[tuple[Interval, list[str]]]:
     return found
 
 
-def _slot(interval: Interval, resources: list[str], zone) -> dict:
+def present_slot(interval: Interval, resources: list[str], zone) -> dict:
     start, end = (t.astimezone(zone or times.UTC) for t in interval)
     return {"start": times.rfc3339(start), "end": times.rfc3339(end), "resources": resources}
 
@@ -246,7 +232,7 @@ def _slot(interval: Interval, resources: list[str], zone) -> dict:
 
 async def query_availability(body: dict):
     query = read_query(body)
-    return common.ok([_slot(i, r, query.zone) for i, r in slots(query)], zone=query.zone)
+    return common.ok([present_slot(i, r, query.zone) for i, r in slots(query)], zone=query.zone)
 
 
 async def available_dates(body: dict):
@@ -264,4 +250,4 @@ async def count_availability(body: dict):
 
 async def unavailable_slots(body: dict):
     query = read_query(body)
-    return common.ok([_slot(i, r, query.zone) for i, r in blocked(query)], zone=query.zone)
+    return common.ok([present_slot(i, r, query.zone) for i, r in blocked(query)], zone=query.zone)

@@ -9,13 +9,12 @@ blocked time. The request's list and the resource's own list must both permit a 
 
 from __future__ import annotations
 
-import bisect
 from datetime import date, datetime, time, timedelta
 from typing import Any, Callable, Iterable
 
 from . import times
+from .intervals import Interval, Windows
 
-Interval = tuple[datetime, datetime]
 DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 ONE_DAY = timedelta(days=1)
 
@@ -77,43 +76,28 @@ class Rules:
 
     def over(self, start: datetime, end: datetime, zone) -> "Permits":
         """The rules' windows across a search space, for many slot checks."""
-        return Permits([_windows(kind, rules, start, end, zone) for kind, rules in self.allow.items()],
-                       _joined(w for kind, rules in self.block.items() for w in _windows(kind, rules, start, end, zone)))
+        return Permits([Windows(_windows(kind, rules, start, end, zone)) for kind, rules in self.allow.items()],
+                       Windows(w for kind, rules in self.block.items() for w in _windows(kind, rules, start, end, zone)))
 
 
 class Permits:
-    def __init__(self, allowed: list[list[Interval]], blocked: list[Interval]):
-        self.allowed = [([s for s, _ in windows], windows) for windows in allowed]
-        self.blocked_ends = [e for _, e in blocked]
-        self.blocked = blocked
+    """Whether a slot lies inside a window of every allowing kind and clear of every blocked one."""
+
+    def __init__(self, allowed: list[Windows], blocked: Windows):
+        self.allowed, self.blocked = allowed, blocked
 
     def __call__(self, start: datetime, end: datetime) -> bool:
-        for starts, windows in self.allowed:  # inside one window of every allowing kind
-            i = bisect.bisect_right(starts, start) - 1
-            if i < 0 or windows[i][1] < end:
-                return False
-        i = bisect.bisect_right(self.blocked_ends, start)  # the first blocked window ending after start
-        return i == len(self.blocked) or self.blocked[i][0] >= end
+        return all(w.contain(start, end) for w in self.allowed) and self.blocked.clear(start, end)
 
 
 def _windows(kind: str, rules: list[dict], start: datetime, end: datetime, zone) -> list[Interval]:
-    """The windows the rules open around [start, end), joined where they meet (so weekdays make
-    one window from Monday to Friday night)."""
+    """The windows the rules open around [start, end) (recurring kinds day by day, from the day
+    before to the day after, so windows that meet at midnight join)."""
     if kind == "period":
-        return _joined((times.parse_timestamp(r["start"]), times.parse_timestamp(r["end"])) for r in rules)
+        return [(times.parse_timestamp(r["start"]), times.parse_timestamp(r["end"])) for r in rules]
     first, last = start.astimezone(zone).date() - ONE_DAY, end.astimezone(zone).date() + ONE_DAY
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    return _joined(w for day in days for rule in rules for w in DAILY[kind](rule, day, zone))
-
-
-def _joined(intervals: Iterable[Interval]) -> list[Interval]:
-    joined: list[list[datetime]] = []
-    for s, e in sorted(intervals):
-        if joined and s <= joined[-1][1]:
-            joined[-1][1] = max(joined[-1][1], e)
-        else:
-            joined.append([s, e])
-    return [(s, e) for s, e in joined]
+    return [w for day in days for rule in rules for w in DAILY[kind](rule, day, zone)]
 
 
 class AnyOf:

@@ -6,10 +6,10 @@ of the resources is free."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from . import common, times
-from .availability import Query, read_query, slots
+from .availability import Query, present_slot, read_query, slots
 from .common import Problems
 from .constraints import AnyOf, Zoned, checked_rule
 
@@ -53,14 +53,12 @@ def read_filters(filters: dict, problems: Problems) -> list:
 
 
 def answer(query: Query, body: dict, with_resources: bool = False) -> list[dict]:
-    zone = query.zone or times.UTC
-    found = []
-    for (start, end), resources in slots(query):
-        start, end = start.astimezone(zone), end.astimezone(zone)
-        if body.get("no_day_span") and start.date() != (end - timedelta(microseconds=1)).date():
-            continue
-        found.append({"start": times.rfc3339(start), "end": times.rfc3339(end),
-                      **({"resources": resources} if with_resources else {})})
+    found = [present_slot(interval, resources, query.zone) for interval, resources in slots(query)]
+    if body.get("no_day_span"):  # end - 1 s: a slot ending at midnight stays in its day
+        found = [s for s in found if s["start"][:10] == times.rfc3339(
+            datetime.fromisoformat(s["end"]) - timedelta(seconds=1))[:10]]
+    if not with_resources:
+        found = [{"start": s["start"], "end": s["end"]} for s in found]
     return found[::-1] if body.get("sort") == "desc" else found
 
 
