@@ -188,9 +188,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{s.name:<24}{s.api:<10}{s.what}")
         return 0
     from understudy.api import discover  # the APIs this checkout has
+    from understudy.config import DEFAULTS
 
     chosen = [BY_NAME[name] for name in args.scenario] if args.scenario else SCENARIOS
-    present = set(discover(ROOT))
+    present = set(discover(DEFAULTS["root"]))
     skipped = [s for s in chosen if s.api not in present]
     chosen = [s for s in chosen if s.api in present]
     binary, why = wrk.find()

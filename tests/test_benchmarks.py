@@ -15,6 +15,8 @@ sys.path.append(str(ROOT))  # benchmarks/ is a folder of the checkout, not an in
 from benchmarks import report, servers, wrk  # noqa: E402
 from benchmarks.scenarios import SCENARIOS, Request, Scenario, id_pattern  # noqa: E402
 
+pytestmark = pytest.mark.once
+
 WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:41234
   1 threads and 32 connections
   Thread Stats   Avg      Stdev     Max   +/- Stdev

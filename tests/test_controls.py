@@ -274,8 +274,7 @@ def test_contract_run_names_the_failure_and_how_to_reproduce_it(live_server):
 # -- hot reload ----------------------------------------------------------------------------------------------
 @pytest.fixture
 def project_copy(tmp_path):
-    for folder in ("understudy", "handlers", "openapi", "fixtures"):
-        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "understudy", tmp_path / "understudy", ignore=shutil.ignore_patterns("__pycache__"))
     return tmp_path
 
 
@@ -291,17 +290,17 @@ def test_reload_picks_up_edits_and_keeps_the_last_good_spec(project_copy):
     try:
         assert wait_for(lambda: requests.get(url, auth=("owner", "owner-password")).status_code == 200)
         # a handler edit is served without a restart
-        handler = project_copy / "handlers" / "tiikr" / "workflows.py"
+        handler = project_copy / "understudy" / "builtin" / "handlers" / "tiikr" / "workflows.py"
         handler.write_text(handler.read_text().replace('"Authenticated"', '"Reloaded"'))
         assert wait_for(lambda: requests.get(url, auth=("owner", "owner-password")).json()
                         ["data"]["message"] == "Reloaded")
         # a spec that no longer validates keeps the last good one running
-        spec = project_copy / "openapi" / "tiikr.yaml"
+        spec = project_copy / "understudy" / "builtin" / "openapi" / "tiikr.yaml"
         spec.write_text(spec.read_text().replace("openapi: 3.0.3", "openapi: 3.0.3\nbogus: 1", 1))
         time.sleep(2)
         assert requests.get(url, auth=("owner", "owner-password")).json()["data"]["message"] == "Reloaded"
         # a fixture edit resets state to the new fixtures
-        users = project_copy / "fixtures" / "tiikr" / "users.json"
+        users = project_copy / "understudy" / "builtin" / "fixtures" / "tiikr" / "users.json"
         users.write_text(users.read_text().replace("owner-password", "new-password"))
         spec.write_text(spec.read_text().replace("\nbogus: 1", "", 1))
         assert wait_for(lambda: requests.get(url, auth=("owner", "new-password")).status_code == 200)

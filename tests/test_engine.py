@@ -9,12 +9,12 @@ import threading
 import pytest
 from starlette.testclient import TestClient
 
-from conftest import ROOT, TEST_CONFIG, basic
+from conftest import FIXTURES, OPENAPI, ROOT, TEST_CONFIG, basic
 from understudy.app import create_app
 from understudy.cli import main as cli
 from understudy.errors import ApiError
-from understudy.sqlstore import Database, SqliteStore
-from understudy.store import MemoryStore
+from understudy.stores import MemoryStore
+from understudy.stores.sqlite import Database, SqliteStore
 
 OWNER = basic("owner", "owner-password")
 
@@ -23,7 +23,7 @@ OWNER = basic("owner", "owner-password")
 @pytest.fixture
 def broken_root(tmp_path):
     (tmp_path / "openapi").mkdir()
-    shutil.copy(ROOT / "openapi" / "tiikr.yaml", tmp_path / "openapi" / "tiikr.yaml")
+    shutil.copy(OPENAPI / "tiikr.yaml", tmp_path / "openapi" / "tiikr.yaml")
     return tmp_path
 
 
@@ -53,7 +53,7 @@ def test_security_scheme_without_verifier_stops_start_up(broken_root):
 
 def test_path_level_parameters_are_checked_once(broken_root):
     """Connexion 3.3 appends path-level parameters to an operation's own list once per middleware."""
-    shutil.copytree(ROOT / "fixtures" / "tiikr", broken_root / "fixtures" / "tiikr")
+    shutil.copytree(FIXTURES / "tiikr", broken_root / "fixtures" / "tiikr")
     spec = broken_root / "openapi" / "tiikr.yaml"
     spec.write_text(spec.read_text().replace(
         "      operationId: workflows.get_instance\n",

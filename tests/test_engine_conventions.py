@@ -5,7 +5,7 @@ import pytest
 
 from understudy.apiapp import AllowTable
 from understudy.app import acceptable, with_aliases_resolved, without_trailing_slash
-from understudy.store import MemoryStore
+from understudy.stores import MemoryStore
 
 OFFERED = ("application/json", "application/vnd.api+json")
 

@@ -5,6 +5,8 @@ import pytest
 from understudy.errors import ApiError
 from understudy.paging import Search, length_aware, page_of, values_at, with_query
 
+pytestmark = pytest.mark.once
+
 ITEMS = list(range(1, 24))  # 23 items
 
 

@@ -6,6 +6,8 @@ import pytest
 from understudy import search
 from understudy.errors import ApiError
 
+pytestmark = pytest.mark.once
+
 DOCS = [
     {"id": "1", "name": "Ada", "tags": ["red", "blue"], "level": 5, "seen": "2025-01-01T00:00:00Z", "team": None},
     {"id": "2", "name": "Bob", "tags": ["green"], "level": 10, "seen": "2025-02-01T00:00:00Z", "team": "x"},

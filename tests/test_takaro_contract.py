@@ -10,7 +10,7 @@ import pytest
 
 from conftest import TEST_CONFIG
 from contract import check, contract_schema, fresh
-from handlers.takaro import CONSTRAINTS
+from understudy.builtin.handlers.takaro import CONSTRAINTS
 from understudy.app import create_app
 
 APP = create_app({**TEST_CONFIG, "apis": ["takaro"]})

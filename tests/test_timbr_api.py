@@ -65,7 +65,7 @@ def test_get_config_of_an_unset_name_is_not_found(app, client, monkeypatch):
 
 
 def cached(ontology):
-    from handlers.timbr import sqlengine
+    from understudy.builtin.handlers.timbr import sqlengine
 
     return [db for (_, name), db in sqlengine._cache.items() if name == ontology][-1]
 

@@ -15,7 +15,7 @@ import pytest
 from cryptography.fernet import Fernet
 from starlette.testclient import TestClient
 
-from handlers.timbr.auth import fernet, make_bearer, make_jwt
+from understudy.builtin.handlers.timbr.auth import fernet, make_bearer, make_jwt
 from timbr_support import ADMIN, ANALYST, API, MARKETER, PRIVATE_KEY, PUBLIC_KEY, SEGMENTS, SUPPLY, key, rsa_pair
 from understudy.app import create_app
 

@@ -6,7 +6,7 @@ import schemathesis
 
 from conftest import TEST_CONFIG
 from contract import check, contract_schema
-from handlers.timbr.auth import make_bearer, make_jwt
+from understudy.builtin.handlers.timbr.auth import make_bearer, make_jwt
 from understudy.app import create_app
 
 # The connector posts raw SQL as `application/text`: send it as Schemathesis sends text/plain.

@@ -9,11 +9,11 @@ from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
 from conftest import FIXTURES, OPENAPI
-from handlers.timbr import API as TIMBR
+from understudy.builtin.handlers.timbr import API as TIMBR
 from timbr_support import API, key
 from understudy.apiapp import load_spec
 from understudy.config import build_config
-from understudy.store import load_fixtures
+from understudy.stores import load_fixtures
 
 DATA = load_fixtures(FIXTURES / "timbr")
 SCHEMAS = load_spec(TIMBR, build_config())["components"]["schemas"]

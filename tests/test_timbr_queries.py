@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from handlers.timbr import sqlengine
+from understudy.builtin.handlers.timbr import sqlengine
 from timbr_support import API, SEGMENTS, SUPPLY, key, query
 
 PURCHASES = "`has_purchase[purchase].purchase_id`, `has_purchase[purchase].total`"
@@ -303,7 +303,7 @@ def test_nested_header_must_be_a_boolean(client):
 
 def test_query_databases_are_never_shared_between_states_at_the_same_generation():
     """Each session's state counts its own writes; a database built for one never answers another."""
-    from understudy.store import MemoryStore
+    from understudy.stores import MemoryStore
 
     def ontology(name):
         return {"id": "o", "concepts": [{"name": "c", "entity_prefix": "c", "key": "n", "relationships": [],

@@ -9,7 +9,7 @@ import shlex
 import pytest
 
 from conftest import SEEDS
-from handlers.timbr import API as TIMBR
+from understudy.builtin.handlers.timbr import API as TIMBR
 from timbr_support import ADMIN, API, BASE, PRIVATE_KEY, PUBLIC_KEY
 from understudy.cli import main
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.timbr.auth import make_bearer
+from understudy.builtin.handlers.timbr.auth import make_bearer
 from timbr_support import ADMIN, ANALYST, API, BASE, MARKETER, SEGMENTS, SUPPLY, key
 
 AS = "x-api-impersonate-user"

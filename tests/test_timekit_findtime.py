@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from handlers.timekit import times
+from understudy.builtin.handlers.timekit import times
 from timekit_support import APP, BASE, DOC, MARTY, booking_body, create
 
 LA = "America/Los_Angeles"

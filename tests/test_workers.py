@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from servers import serving
-from understudy.sqlstore import Database, SqliteStore
+from understudy.stores.sqlite import Database, SqliteStore
 
 OWNER = ("owner", "owner-password")
 

@@ -12,7 +12,7 @@ from .context import current, header
 from .controls import parse_prefer
 from .errors import ApiError, Violation, not_found
 from .responses import json_response
-from .sessions import HEADER as SESSION_HEADER
+from .stores import HEADER as SESSION_HEADER
 
 SPEC = Path(__file__).resolve().parent / "admin.yaml"
 

@@ -10,6 +10,8 @@ from typing import Any, Callable
 
 from .errors import DEFAULT_STATUS, ApiError
 
+HANDLERS = "understudy.builtin.handlers"  # the built-in APIs' handler packages
+
 # An error renderer takes the error and its status and returns the JSON body.
 Renderer = Callable[[ApiError, int], Any]
 # A verifier takes the credential the engine extracted for one security scheme (a (user, password)
@@ -64,11 +66,11 @@ class ApiDefinition:
             return error.status
         return self.status.get(error.kind, DEFAULT_STATUS.get(error.kind, 500))
 
-    handlers: str | None = None  # the package operationIds resolve in; default handlers.<name>
+    handlers: str | None = None  # the package operationIds resolve in; default: the built-in one
 
     @property
     def package(self) -> str:
-        return self.handlers or f"handlers.{self.name}"
+        return self.handlers or f"{HANDLERS}.{self.name}"
 
     def spec_path(self, config: Any) -> Path:
         """`spec` is a file under openapi/, or an absolute path (the engine's own admin spec)."""
@@ -77,10 +79,10 @@ class ApiDefinition:
 
 
 def load_api(name: str) -> ApiDefinition:
-    module = importlib.import_module(f"handlers.{name}")
+    module = importlib.import_module(f"{HANDLERS}.{name}")
     api = getattr(module, "API", None)
     if not isinstance(api, ApiDefinition):
-        raise RuntimeError(f"handlers.{name} does not define API = ApiDefinition(...)")
+        raise RuntimeError(f"{HANDLERS}.{name} does not define API = ApiDefinition(...)")
     return api
 
 

@@ -26,12 +26,10 @@ from .context import RequestContext, reset_current, set_current
 from .controls import RAW_SEND, Rules
 from .docs import public_spec
 from .errors import ApiError, Violation
-from .journal import Journal, request_record
+from .journal import request_record
 from .responses import render_error
-from .sessions import HEADER as SESSION_HEADER
-from .sessions import Sessions, check_name
-from .sqlstore import Database, SqliteJournal, SqliteSessions
-from .store import ENGINE, load_fixtures
+from .stores import ENGINE, Sessions, check_name, load_fixtures, open_state
+from .stores import HEADER as SESSION_HEADER
 
 log = logging.getLogger("understudy")
 
@@ -90,14 +88,9 @@ class Understudy:
         self.apis = {api.name: api for api in apis}
         root = config["root"]
         fixtures = {api.name: load_fixtures(root / "fixtures" / api.name) for api in apis}
-        ttl, most = float(config["session_ttl_seconds"]), int(config["max_sessions"])
-        if config.get("state"):  # shared by every worker process, kept across restarts
-            db = Database(str(config["state"]))
-            self.sessions = sessions or SqliteSessions(db, fixtures, ttl, most)
-            self.journal = SqliteJournal(str(config["state"]) + ".requests", int(config["journal_size"]))
-        else:
-            self.sessions = sessions or Sessions(fixtures, ttl, most)
-            self.journal = Journal(int(config["journal_size"]))
+        state = open_state(config, fixtures)
+        self.sessions = sessions or state.sessions
+        self.journal = state.journal
         self.store = self.sessions.default
         self.rules = Rules(self.store.view(ENGINE))
         single = config.get("single_api")

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent / "builtin"  # the built-in APIs
 
 DEFAULTS: dict[str, Any] = {
     "host": "127.0.0.1",

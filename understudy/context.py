@@ -7,7 +7,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .store import StoreView
+from .stores import StoreView
 
 
 @dataclass

@@ -1,11 +1,10 @@
-"""The request journal: the last requests, bounded in memory, for QA to assert on."""
+"""What the request journal keeps of a request: headers and body, with credentials masked.
+(The journal itself is part of each store: `stores/`.)"""
 
 from __future__ import annotations
 
 import json
 import re
-import threading
-from collections import deque
 from typing import Any
 
 MASK = "****"
@@ -38,24 +37,3 @@ def request_record(headers, body: bytes) -> dict[str, Any]:
     except ValueError:
         parsed = text
     return {"headers": {k: mask_header(k, v) for k, v in headers.items()}, "body": parsed}
-
-
-class Journal:
-    def __init__(self, size: int):
-        self._entries: deque[dict[str, Any]] = deque(maxlen=max(1, size))
-        self._lock = threading.Lock()
-
-    def record(self, entry: dict[str, Any]) -> None:
-        with self._lock:
-            self._entries.append(entry)
-
-    def entries(self, **equals: Any) -> list[dict[str, Any]]:
-        """Oldest first; keeps entries whose fields equal every given value (None: any)."""
-        wanted = {k: v for k, v in equals.items() if v is not None}
-        with self._lock:
-            return [dict(e) for e in self._entries
-                    if all(str(e.get(k)) == str(v) for k, v in wanted.items())]
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()

@@ -26,7 +26,7 @@ from connexion.decorators.parameter import sanitized
 from .context import current, store
 from .errors import ApiError, Violation, not_found
 from .responses import empty_response, json_response
-from .store import clone
+from .stores import clone
 
 # authorize(action, params, doc, body) -> stored fields that scope the request (list/create),
 # raising not_found / forbidden when the caller may not act. Actions: list show create update delete.

@@ -14,6 +14,8 @@ from typing import Callable
 
 from starlette.types import Receive, Scope, Send
 
+from .api import HANDLERS
+
 WATCHED = ("openapi", "handlers", "fixtures")
 
 
@@ -27,7 +29,7 @@ def snapshot(root: Path) -> dict[str, float]:
 
 
 def forget_handlers() -> None:
-    for name in [m for m in sys.modules if m == "handlers" or m.startswith("handlers.")]:
+    for name in [m for m in sys.modules if m == HANDLERS or m.startswith(HANDLERS + ".")]:
         del sys.modules[name]
     importlib.invalidate_caches()
 

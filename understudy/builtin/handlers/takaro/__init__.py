@@ -8,7 +8,7 @@ from pathlib import Path
 
 from understudy.api import ApiDefinition
 from understudy.errors import ApiError, Violation
-from understudy.store import load_fixtures
+from understudy.stores import load_fixtures
 
 from .access import mint_jwt, verify_admin, verify_jwt, verify_session
 

@@ -22,8 +22,8 @@ import time
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable
 
-from .errors import conflict
-from .store import ENGINE, Lookups, clone, highest_int
+from ..errors import conflict
+from .base import ENGINE, Lookups, clone, highest_int
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (space TEXT, api TEXT, coll TEXT, id TEXT, seq INTEGER, body TEXT,

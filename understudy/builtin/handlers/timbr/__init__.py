@@ -10,7 +10,7 @@ from pathlib import Path
 from understudy.api import ApiDefinition
 from understudy.config import DEFAULTS, build_config
 from understudy.errors import ApiError
-from understudy.store import load_fixtures
+from understudy.stores import load_fixtures
 
 from .auth import impersonating, make_bearer, make_jwt, verify_api_key, verify_bearer, verify_jwt
 

@@ -5,7 +5,7 @@ from understudy import jsonapi
 from understudy.context import store
 from understudy.errors import ApiError, Violation, forbidden, not_found
 from understudy.responses import empty_response, json_response
-from understudy.store import clone
+from understudy.stores import clone
 
 from . import access
 from .flows import new_version

@@ -1,4 +1,4 @@
-"""State. Handlers reach it only through `Collection`-level calls on a per-API view, so another
+"""State in one process's memory. Handlers reach it only through `Collection`-level calls on a per-API view, so another
 backend can replace `MemoryStore` without touching a handler.
 
 Documents are JSON objects keyed by their `id` (kept as given; looked up as a string). Every read
@@ -8,39 +8,14 @@ returns a copy, every write stores a copy: nothing a handler does to a returned 
 from __future__ import annotations
 
 import itertools
-import json
 import threading
+import time
+from collections import OrderedDict, deque
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from .errors import conflict
-
-ENGINE = "__understudy"  # the engine's own collections (session controls): kept across resets
-
-
-def clone(value: Any) -> Any:
-    """A deep copy of a JSON value; faster than copy.deepcopy for plain data."""
-    if isinstance(value, dict):
-        return {k: clone(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [clone(v) for v in value]
-    return value
-
-
-def load_fixtures(folder: Path) -> dict[str, Any]:
-    """`fixtures/<api>/<collection>.json` -> {collection: list of documents (or one object)}."""
-    data: dict[str, Any] = {}
-    if folder.is_dir():
-        for path in sorted(folder.glob("*.json")):
-            data[path.stem] = json.loads(path.read_text(encoding="utf-8"))
-    return data
-
-
-def highest_int(ids: Iterable[Any]) -> int:
-    """The largest integer among ids (numbers, or strings of digits), 0 when there is none."""
-    return max((int(i) for i in ids if isinstance(i, int) or (isinstance(i, str) and i.isdigit())), default=0)
-
+from ..errors import conflict
+from .base import ENGINE, Lookups, clone, highest_int
 
 _STORE_IDS = itertools.count(1)
 
@@ -101,17 +76,6 @@ class MemoryStore:
         if api not in self._data:
             self._materialize(api)
         return self._singletons[api]
-
-
-class Lookups:
-    """find and first, written once over each view's filter."""
-
-    def find(self, coll: str, **equals: Any) -> list[dict[str, Any]]:
-        return self.filter(coll, lambda d: all(d.get(k) == v for k, v in equals.items()))
-
-    def first(self, coll: str, **equals: Any) -> dict[str, Any] | None:
-        found = self.find(coll, **equals)
-        return found[0] if found else None
 
 
 class StoreView(Lookups):
@@ -230,3 +194,83 @@ class StoreView(Lookups):
             self._store._single(self._api)[name] = clone(value)
             self._store.generation += 1
             return clone(value)
+
+
+class Sessions:
+    def __init__(self, fixtures: dict, ttl_seconds: float, max_sessions: int):
+        self.fixtures = fixtures
+        self.default = MemoryStore(fixtures)
+        self.ttl = ttl_seconds
+        self.max = max_sessions
+        self._named: OrderedDict[str, tuple[MemoryStore, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def begin_request(self) -> None:
+        """Nothing to refresh: one process holds the state."""
+
+    def store(self, name: str | None) -> MemoryStore:
+        if name is None:
+            return self.default
+        now = time.monotonic()
+        with self._lock:
+            self._expire(now)
+            found = self._named.pop(name, None)
+            store = found[0] if found else MemoryStore(self.fixtures)
+            self._named[name] = (store, now)
+            while len(self._named) > self.max:
+                self._named.popitem(last=False)
+            return store
+
+    def _expire(self, now: float) -> None:
+        for name in [n for n, (_, used) in self._named.items() if now - used > self.ttl]:
+            del self._named[name]
+
+    def list(self) -> list[dict]:
+        now = time.monotonic()
+        with self._lock:
+            self._expire(now)
+            return [{"name": n, "idle_seconds": round(now - used, 3)} for n, (_, used) in self._named.items()]
+
+    def reset(self, name: str | None = None, api: str | None = None) -> bool:
+        """Reset one session (or the default state). False when the session does not exist."""
+        if name is None:
+            self.default.reset(api)
+            return True
+        with self._lock:
+            found = self._named.get(name)
+        if found is None:
+            return False
+        found[0].reset(api)
+        return True
+
+    def drop(self, name: str) -> bool:
+        with self._lock:
+            return self._named.pop(name, None) is not None
+
+    def reset_all(self, api: str | None = None) -> None:
+        self.default.reset(api)
+        with self._lock:
+            self._named.clear()
+
+
+class Journal:
+    """The request journal: the last requests, bounded, in this process."""
+
+    def __init__(self, size: int):
+        self._entries: deque[dict[str, Any]] = deque(maxlen=max(1, size))
+        self._lock = threading.Lock()
+
+    def record(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            self._entries.append(entry)
+
+    def entries(self, **equals: Any) -> list[dict[str, Any]]:
+        """Oldest first; keeps entries whose fields equal every given value (None: any)."""
+        wanted = {k: v for k, v in equals.items() if v is not None}
+        with self._lock:
+            return [dict(e) for e in self._entries
+                    if all(str(e.get(k)) == str(v) for k, v in wanted.items())]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()

@@ -1,0 +1,60 @@
+"""What every store shares: the engine's own corner of the state, fixture loading, copying,
+integer ids, lookups written once over each store's `filter`, and session names."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Iterable
+
+from ..errors import ApiError, Violation
+
+ENGINE = "__understudy"  # the engine's own collections (session controls): kept across resets
+
+
+def clone(value: Any) -> Any:
+    """A deep copy of a JSON value; faster than copy.deepcopy for plain data."""
+    if isinstance(value, dict):
+        return {k: clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clone(v) for v in value]
+    return value
+
+
+def load_fixtures(folder: Path) -> dict[str, Any]:
+    """`fixtures/<api>/<collection>.json` -> {collection: list of documents (or one object)}."""
+    data: dict[str, Any] = {}
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.json")):
+            data[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def highest_int(ids: Iterable[Any]) -> int:
+    """The largest integer among ids (numbers, or strings of digits), 0 when there is none."""
+    return max((int(i) for i in ids if isinstance(i, int) or (isinstance(i, str) and i.isdigit())), default=0)
+
+
+class Lookups:
+    """find and first, written once over each view's filter."""
+
+    def find(self, coll: str, **equals: Any) -> list[dict[str, Any]]:
+        return self.filter(coll, lambda d: all(d.get(k) == v for k, v in equals.items()))
+
+    def first(self, coll: str, **equals: Any) -> dict[str, Any] | None:
+        found = self.find(coll, **equals)
+        return found[0] if found else None
+
+
+# -- session names ----------------------------------------------------------------------------
+HEADER = "x-understudy-session"
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+
+
+def check_name(name: str) -> str:
+    if not NAME.match(name):
+        raise ApiError("validation", "X-Understudy-Session is not a valid session name",
+                       [Violation("header", "X-Understudy-Session",
+                                  "1-64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit")])
+    return name
