@@ -4,12 +4,14 @@ sessions isolated under pytest-xdist on one shared server, the external-URL mode
 and the one-line errors."""
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 
+from conftest import ROOT
 from servers import free_port
 from timekit_support import DOC, LIVE_KEY, booking_body
 
@@ -130,33 +132,11 @@ def test_the_admin_token_goes_to_every_admin_call():
 
 
 # -- pytest on an example file, in a fresh folder ---------------------------------------------------------
-EXAMPLE = f'''
-import requests
+def readme_example() -> str:
+    """The README's complete test file ("Testing with pytest"), run as a user would."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return re.search(r"```python\n(# test_bookings.py\n.*?)```", text, re.S).group(1)
 
-BOOKING = {json.dumps(booking_body())}
-made = []  # the first test's booking id, for the second to look for
-
-
-def client(understudy, understudy_session):
-    session = requests.Session()
-    session.auth = ("", understudy.credentials("timekit")[0]["password"])
-    session.headers.update(understudy_session.headers)
-    return session
-
-
-def test_first_creates_a_booking(understudy, understudy_session):
-    answer = client(understudy, understudy_session).post(understudy.url("timekit") + "/bookings", json=BOOKING)
-    assert answer.status_code == 201, answer.text
-    made.append(answer.json()["data"]["id"])
-    [post] = understudy_session.requests(method="POST")
-    assert post["path"].endswith("/timekit/v2/bookings") and post["status"] == 201
-
-
-def test_second_sees_an_empty_journal_and_no_such_booking(understudy, understudy_session):
-    assert understudy_session.requests() == []
-    answer = client(understudy, understudy_session).get(understudy.url("timekit") + "/bookings/" + made[0])
-    assert answer.status_code == 404, answer.text
-'''
 
 # Every test books the same slot of Doc Brown: only isolated sessions let each one have it, and
 # each sees its own booking beside the fixtures' and no other test's.
@@ -185,12 +165,11 @@ def test_each_session_books_the_one_slot(understudy, understudy_session, n):
 UNNEEDED = ("-p", "no:schemathesis", "-p", "no:hypothesispytest", "-p", "no:anyio")
 
 
-def test_a_fresh_folder_runs_both_fixtures_with_no_conftest(pytester):
-    pytester.makepyfile(test_bookings=EXAMPLE)
+def test_the_readmes_example_runs_in_a_fresh_folder_with_no_conftest(pytester):
+    pytester.makepyfile(test_bookings=readme_example())
     result = pytester.runpytest_subprocess(*UNNEEDED, "-p", "no:xdist", "--understudy-api", "timekit", "-v")
     result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["*test_first_creates_a_booking PASSED*",
-                                 "*test_second_sees_an_empty_journal_and_no_such_booking PASSED*"])
+    result.stdout.fnmatch_lines(["*test_create_a_booking PASSED*", "*test_the_next_test_starts_from_the_fixtures PASSED*"])
 
 
 def test_sessions_stay_isolated_under_xdist_on_one_shared_server(pytester, understudy):
@@ -206,12 +185,12 @@ def test_sessions_stay_isolated_under_xdist_on_one_shared_server(pytester, under
 
 
 def test_the_url_can_come_from_the_ini_file(pytester, understudy):
-    pytester.makepyfile(test_bookings=EXAMPLE)
+    pytester.makepyfile(test_bookings=readme_example())
     pytester.makeini(f"[pytest]\nunderstudy_url = {understudy.base}\n")
     result = pytester.runpytest_subprocess(*UNNEEDED, "-p", "no:xdist")
     result.assert_outcomes(passed=2)
     journal = understudy.call("GET", "/__understudy/requests", {"api": "timekit", "method": "POST"})["requests"]
-    assert any((e["session"] or "").endswith("test_first_creates_a_booking") for e in journal)
+    assert any((e["session"] or "").endswith("test_create_a_booking") for e in journal)
 
 
 @pytest.mark.parametrize("args, line", [
@@ -223,9 +202,9 @@ def test_the_url_can_come_from_the_ini_file(pytester, understudy):
 ])
 def test_a_server_that_is_not_there_fails_the_tests_in_one_line(pytester, args, line):
     port = free_port()
-    pytester.makepyfile(test_bookings=EXAMPLE)
+    pytester.makepyfile(test_bookings=readme_example())
     result = pytester.runpytest_subprocess(*UNNEEDED, "-p", "no:xdist", *[a.format(port=port) for a in args])
     result.assert_outcomes(errors=2)
-    result.stdout.fnmatch_lines(["*ERROR at setup of test_first_creates_a_booking*", line.format(port=port),
-                                 "*ERROR at setup of test_second_sees_an_empty_journal_and_no_such_booking*"])
+    result.stdout.fnmatch_lines(["*ERROR at setup of test_create_a_booking*", line.format(port=port),
+                                 "*ERROR at setup of test_the_next_test_starts_from_the_fixtures*"])
     assert "Traceback" not in result.stdout.str() and "understudy/pytest/" not in result.stdout.str()
