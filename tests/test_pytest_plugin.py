@@ -196,6 +196,9 @@ def test_the_url_can_come_from_the_ini_file(pytester, understudy):
 @pytest.mark.parametrize("args, line", [
     pytest.param(["--understudy-url", "http://127.0.0.1:{port}"],
                  "understudy: http://127.0.0.1:{port} does not answer (*refused*)", id="url not answering"),
+    pytest.param(["--understudy-url", "127.0.0.1:{port}"],
+                 "understudy: --understudy-url needs an http(s) URL such as http://127.0.0.1:8000, not '127.0.0.1:{port}'",
+                 id="not a url"),
     pytest.param(["--understudy-api", "nope"],
                  "understudy: the server did not start: unknown API nope in --understudy-api (known: *)",
                  id="server not starting"),

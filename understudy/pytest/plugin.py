@@ -20,10 +20,11 @@ import os
 import re
 import uuid
 from typing import Iterator
+from urllib.parse import urlparse
 
 import pytest
 
-from .client import UnderstudyServer, UnderstudySession
+from .client import UnderstudyError, UnderstudyServer, UnderstudySession
 from .server import ServerProcess
 
 
@@ -53,6 +54,9 @@ def understudy(request: pytest.FixtureRequest) -> Iterator[UnderstudyServer]:
             for name in given.split(",") if name.strip()]
     url = setting(config, "url")
     if url:
+        parts = urlparse(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UnderstudyError(f"--understudy-url needs an http(s) URL such as http://127.0.0.1:8000, not {url!r}")
         server = UnderstudyServer(url, token)
         server.listing  # it answers (else one line saying so)
         for name in apis:  # and serves what was asked for
