@@ -15,7 +15,7 @@ from referencing.exceptions import Unresolvable
 
 from .load import Spec
 from .patterns import is_valid
-from .walk import V3, escape, operations, parameters, pointer_get, resolve, walk
+from .walk import V3, escape, operations, parameters, pointer_get, ref_pointer, resolve, walk
 
 _TEMPLATE_PARAM = re.compile(r"\{([^}/]+)\}")
 
@@ -90,7 +90,7 @@ def _structure(spec: Spec) -> Iterator[tuple[str, str, str]]:
                 found.append((at + "/$ref", f"$ref {ref!r} is not a local reference", "ref"))
             else:
                 try:
-                    pointer_get(document, ref[1:])
+                    pointer_get(document, ref_pointer(ref))
                 except KeyError:
                     found.append((at + "/$ref", f"$ref {ref!r} resolves nowhere", "ref"))
             if kind != "schema":

@@ -10,7 +10,7 @@ import copy
 import os
 import re
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from .errors import SpecError
 from .source import is_url, load_document, locate
@@ -60,10 +60,11 @@ class Bundler:
         if not isinstance(ref, str):
             return True
         file_part, _, fragment = ref.partition("#")
+        fragment = unquote(fragment)
         target = absolute(file, file_part) if file_part else file
         if target == self.root:
             if file_part or file != self.root:
-                obj["$ref"] = "#" + fragment
+                obj["$ref"] = "#" + _quote_pointer(fragment)
             return kind == "schema"  # 3.1 schemas may have siblings beside $ref
         self._check_remote(ref, target, at)
         local = self._place(target, fragment, kind, ref, at, obj)
@@ -131,6 +132,10 @@ class Bundler:
             n += 1
             name = f"{base}_{n}"
         return name
+
+
+def _quote_pointer(pointer: str) -> str:
+    return quote(pointer, safe="/~:@!$&'()*+,;=-._")
 
 
 def bundle(document: dict, source: str, text: str, *, swagger2: bool,

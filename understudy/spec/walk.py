@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
+from urllib.parse import unquote
 
 # kind -> {key: (kind of what it holds, "one" | "map" | "list")}
 SCHEMA = {
@@ -66,6 +67,11 @@ def escape(token: Any) -> str:
 
 def unescape(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
+
+
+def ref_pointer(ref: str) -> str:
+    """The JSON pointer of a local ref (`#/paths/~1a~1%7Bid%7D` -> `/paths/~1a~1{id}`)."""
+    return unquote(ref[1:]) if "%" in ref else ref[1:]
 
 
 def pointer_get(document: Any, pointer: str) -> Any:
@@ -151,7 +157,7 @@ def resolve(document: dict, node: Any, limit: int = 32) -> Any:
         if not ref.startswith("#") or seen >= limit:
             return {}
         try:
-            node = pointer_get(document, ref[1:])
+            node = pointer_get(document, ref_pointer(ref))
         except KeyError:
             return {}
         seen += 1
