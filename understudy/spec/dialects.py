@@ -104,11 +104,26 @@ def _required(skip: str):
         for name in required:
             if name in instance:
                 continue
-            prop = props.get(name)
-            if isinstance(prop, dict) and prop.get(skip) is True:
+            if _flagged(validator, props.get(name), skip):
                 continue
             yield ValidationError(f"{name!r} is a required property")
     return keyword
+
+
+def _flagged(validator, prop: Any, flag: str, depth: int = 0) -> bool:
+    """Whether a property schema is marked readOnly / writeOnly, through $ref and allOf."""
+    if not isinstance(prop, dict) or depth > 4:
+        return False
+    if prop.get(flag) is True:
+        return True
+    ref = prop.get("$ref")
+    if isinstance(ref, str):
+        try:
+            if _flagged(validator, validator._resolver.lookup(ref).contents, flag, depth + 1):
+                return True
+        except Exception:  # a ref to nowhere: its own error elsewhere
+            return False
+    return any(_flagged(validator, part, flag, depth + 1) for part in prop.get("allOf") or [])
 
 
 def _write_only(validator, value, instance, schema):

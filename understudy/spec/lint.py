@@ -25,7 +25,7 @@ class Mistake:
     file: str
     pointer: str  # JSON pointer into that file
     message: str
-    rule: str  # server-variable, example, default, ref, operation-id, path-parameter, route, security, pattern
+    rule: str  # server-variable, example, default, ref, operation-id, path-parameter, route, security, pattern, schema
 
     def __str__(self) -> str:
         return f"{self.file}#{self.pointer}: {self.message}"
@@ -102,6 +102,11 @@ def _structure(spec: Spec) -> Iterator[tuple[str, str, str]]:
                 found.extend(_examples(spec, obj, schema, at, direction))
         elif kind == "schema":
             found.extend(_schema_values(spec, obj, at, direction))
+            kind_value = obj.get("type")
+            if kind_value is not None and not (isinstance(kind_value, str) or isinstance(kind_value, list)
+                                               and all(isinstance(t, str) for t in kind_value)):
+                found.append((at + "/type", f"type must be a type name, not {type(kind_value).__name__}",
+                               "schema"))
             pattern = obj.get("pattern")
             if isinstance(pattern, str) and not is_valid(pattern):
                 found.append((at + "/pattern", f"pattern {pattern!r} does not compile", "pattern"))
