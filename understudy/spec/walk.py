@@ -30,13 +30,13 @@ V3: dict[str, dict[str, tuple[str, str]]] = {
     "pathItem": {"parameters": ("parameter", "list"), **{m: ("operation", "one") for m in METHODS}},
     "operation": {"parameters": ("parameter", "list"), "requestBody": ("requestBody", "one"),
                   "responses": ("responses", "one"), "callbacks": ("callback", "map")},
-    "callback": {"*": ("pathItem", "map")},
+    "callback": {"*": ("pathItem", "one")},
     "parameter": {"schema": ("schema", "one"), "content": ("mediaType", "map"), "examples": ("example", "map")},
     "header": {"schema": ("schema", "one"), "content": ("mediaType", "map"), "examples": ("example", "map")},
     "requestBody": {"content": ("mediaType", "map")},
     "mediaType": {"schema": ("schema", "one"), "examples": ("example", "map"), "encoding": ("encoding", "map")},
     "encoding": {"headers": ("header", "map")},
-    "responses": {"*": ("response", "map")},
+    "responses": {"*": ("response", "one")},
     "response": {"headers": ("header", "map"), "content": ("mediaType", "map"), "links": ("link", "map")},
     "schema": SCHEMA,
     "example": {}, "link": {}, "securityScheme": {},
@@ -47,7 +47,7 @@ V2: dict[str, dict[str, tuple[str, str]]] = {
     "pathItem": {"parameters": ("parameter", "list"), **{m: ("operation", "one") for m in METHODS}},
     "operation": {"parameters": ("parameter", "list"), "responses": ("responses", "one")},
     "parameter": {"schema": ("schema", "one"), "items": ("schema", "one")},
-    "responses": {"*": ("response", "map")},
+    "responses": {"*": ("response", "one")},
     "response": {"schema": ("schema", "one"), "headers": ("header", "map")},
     "header": {"items": ("schema", "one")},
     "schema": SCHEMA,
@@ -106,7 +106,9 @@ def walk(node: Any, kind: str, visit: Visit, table: dict, pointer: str = "") -> 
         keys = table.get(kind, {})
         pending = []
         for key, value in obj.items():
-            spec = keys.get(key) or (keys.get("*") if not key.startswith("x-") else None)
+            spec = keys.get(key)
+            if spec is None and "*" in keys and not key.startswith("x-"):
+                spec = (keys["*"][0], "one")  # every key of this object holds one such object
             if spec is None or not isinstance(value, (dict, list)):
                 continue
             child, shape = spec
