@@ -23,8 +23,9 @@ def mistakes(text: str) -> list[tuple[str, str]]:
     ("paths:\n  /pets/{id}:\n    get:\n      parameters: [{name: id, in: path, required: true, schema: {type: string}}]\n"
      "      responses: {'200': {description: ok}}\n", []),
     # -- server variables
-    ("servers: [{url: 'https://{region}.example.com', variables: {region: {default: xx, enum: [eu, us]}}}]\n"
-     "paths: {}\n", [("/servers/0/variables/region/default", "server-variable")]),
+    ("servers: [{url: 'https://{region}.example.com',\n"
+     "            variables: {region: {default: xx, enum: [eu, us]}}}]\npaths: {}\n",
+     [("/servers/0/variables/region/default", "server-variable")]),
     ("servers: [{url: 'https://{region}.example.com'}]\npaths: {}\n", [("/servers/0/url", "server-variable")]),
     # -- examples that do not match their schema
     ("paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n"
@@ -49,7 +50,8 @@ def mistakes(text: str) -> list[tuple[str, str]]:
      "    get: {responses: {'200': {description: ok}}}\n", [("/paths/~1a~1{y}/get", "route")]),
     ("security: [{nope: []}]\npaths: {}\n", [("/security/0/nope", "security")]),
     # -- schemas
-    ("components:\n  schemas:\n    P: {type: string, pattern: '(unclosed'}\npaths: {}\n", [("/components/schemas/P/pattern", "pattern")]),
+    ("components:\n  schemas:\n    P: {type: string, pattern: '(unclosed'}\npaths: {}\n",
+     [("/components/schemas/P/pattern", "pattern")]),
     ("components:\n  schemas:\n    P: {properties: {type: {type: string}}, type: {oops: 1}}\npaths: {}\n",
      [("/components/schemas/P/type", "schema")]),
 ])

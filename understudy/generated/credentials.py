@@ -74,7 +74,7 @@ def _demo_secret(spec_title: str, name: str, length: int = 24) -> str:
 
 def _placed(scheme: dict, credential: Credential) -> Credential:
     """Where the client sends the secret (headers / query / cookies) and how to describe it."""
-    kind, name = kind_of(scheme), credential.scheme
+    kind = kind_of(scheme)
     secret = credential.secret
     if kind == "basic":
         user, password = secret

@@ -40,12 +40,13 @@ class Answer:
 
 
 def negotiate(accept: str | None, offered: list[str]) -> str | None:
-    """The documented media type an `Accept` header admits best (q-values and wildcards), the
-    first documented one when there is no Accept; None when none fits (-> 406)."""
+    """The documented media type an `Accept` header admits best (q-values and wildcards, the most
+    specific range deciding), the first documented one when there is no Accept; None when none
+    fits (-> 406)."""
     if not offered:
         return None
     if not accept or not accept.strip():
-        return next((m for m in offered if _is_json(m)), offered[0])
+        return offered[0]
     ranges = []
     for i, part in enumerate(accept.split(",")):
         bits = [b.strip() for b in part.split(";")]
@@ -61,12 +62,12 @@ def negotiate(accept: str | None, offered: list[str]) -> str | None:
     best, best_rank = None, None
     for j, mime in enumerate(offered):
         base = mime.split(";")[0].strip().lower()
-        for pattern, q, i in ranges:
-            if q <= 0 or not _matches(pattern, base):
-                continue
-            rank = (q, _specificity(pattern), -j)
-            if best_rank is None or rank > best_rank:
-                best, best_rank = mime, rank
+        matching = [(_specificity(p), q) for p, q, _ in ranges if _matches(p, base)]
+        if not matching:
+            continue
+        q = max(matching)[1]  # the most specific range that matches decides (RFC 9110)
+        if q > 0 and (best_rank is None or (q, -j) > best_rank):
+            best, best_rank = mime, (q, -j)
     return best
 
 
@@ -237,22 +238,26 @@ class GeneratedOperation:
         return self._shaped(schema, document, resource.item_wrap)
 
     def _shaped(self, schema: dict, document: Any, wrap: str | None) -> Any:
-        """The stored document as the response schema asks: a generated answer with the
-        document's valid parts laid over it (in its `wrap` property for an envelope)."""
-        base = self._generate(schema)
-        if wrap and isinstance(base, dict):
-            base[wrap] = self._overlay(base.get(wrap), document)
-        else:
-            base = self._overlay(base, document)
-        if self.bodies.valid(schema, base, "response"):
-            return base
-        generated = self._generate(schema)
-        return generated
+        """The stored document as the response schema asks: the document, with what the schema
+        requires and it lacks taken from a generated answer (in its `wrap` property for an
+        envelope); optional generated fields only where the document alone does not validate."""
+        for fill_optional in (False, True):
+            base = self._generate(schema)
+            if wrap and isinstance(base, dict):
+                inner_schema = (_properties(self.spec.document, schema).get(wrap) or {})
+                base[wrap] = self._overlay(base.get(wrap), document, None if fill_optional else inner_schema)
+            else:
+                base = self._overlay(base, document, None if fill_optional else schema)
+            if self.bodies.valid(schema, base, "response"):
+                return base
+        return self._generate(schema)
 
-    def _overlay(self, base: Any, document: Any) -> Any:
+    def _overlay(self, base: Any, document: Any, schema: Any = None) -> Any:
+        """`document` over `base`; with `schema`, only the base's properties it requires."""
         if not isinstance(base, dict) or not isinstance(document, dict):
             return clone(document) if document is not None else base
-        out = dict(base)
+        required = set(_required(self.spec.document, schema)) if schema is not None else set(base)
+        out = {k: v for k, v in base.items() if k in required}
         out.update(clone(document))
         return out
 
@@ -305,7 +310,8 @@ class GeneratedOperation:
         base = self._generate(schema)
         inner = base.get(resource.item_wrap) if resource.item_wrap and isinstance(base, dict) else base
         inner = inner if isinstance(inner, dict) else {}
-        fitted = self._fit(resource, schema, {**inner, **document}, inner)
+        needed = set(_required(self.spec.document, resource.item_schema))
+        fitted = self._fit(resource, schema, {**{k: v for k, v in inner.items() if k in needed}, **document}, inner)
         if resource.id_field and resource.id_field in document:
             fitted[resource.id_field] = key
         return fitted
@@ -397,6 +403,16 @@ class GeneratedOperation:
         if self.bodies.valid(schema, answer, "response"):
             return answer
         return self._generate(schema)
+
+
+def _required(document: dict, schema: Any, depth: int = 0) -> list[str]:
+    schema = resolve(document, schema)
+    if not isinstance(schema, dict) or depth > 6:
+        return []
+    names = [r for r in schema.get("required") or [] if isinstance(r, str)]
+    for part in schema.get("allOf") or []:
+        names += _required(document, part, depth + 1)
+    return names
 
 
 def _text(value: Any) -> str:

@@ -113,7 +113,7 @@ def infer(spec: Spec, overrides: dict | None = None) -> Resources:
                for name, entry in configured.items() if entry is False}
     refused |= {name for name, entry in configured.items() if entry is False}
     for collection in ops:
-        if collection in claimed or collection in refused or "post" not in ops[collection]:
+        if collection in claimed or collection in refused or _name(collection) in refused or "post" not in ops[collection]:
             continue
         if _PARAM.match(collection.rstrip("/").rsplit("/", 1)[-1] or ""):
             continue  # `/pets/{id}` with POST is an action on an item, not a collection
