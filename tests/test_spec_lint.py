@@ -40,7 +40,8 @@ def mistakes(text: str) -> list[tuple[str, str]]:
      [("/paths/~1a/get/responses/200/$ref", "ref")]),
     # -- operationIds, path parameters, routes, security
     ("paths:\n  /a:\n    get: {operationId: x, responses: {'200': {description: ok}}}\n"
-     "  /b:\n    get: {operationId: x, responses: {'200': {description: ok}}}\n", [("/paths/~1b/get/operationId", "operation-id")]),
+     "  /b:\n    get: {operationId: x, responses: {'200': {description: ok}}}\n",
+     [("/paths/~1b/get/operationId", "operation-id")]),
     ("paths:\n  /a/{id}:\n    get: {responses: {'200': {description: ok}}}\n", [("/paths/~1a~1{id}/get", "path-parameter")]),
     ("paths:\n  /a:\n    get:\n      parameters: [{name: id, in: path, required: true, schema: {type: string}}]\n"
      "      responses: {'200': {description: ok}}\n", [("/paths/~1a/get", "path-parameter")]),
