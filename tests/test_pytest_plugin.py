@@ -184,6 +184,60 @@ def test_sessions_stay_isolated_under_xdist_on_one_shared_server(pytester, under
     assert not used & live  # each session was forgotten after its test
 
 
+PETS_SPEC = """openapi: 3.0.3
+info: {title: Pets, version: '1'}
+servers: [{url: 'https://pets.example/v1'}]
+paths:
+  /pets:
+    post:
+      operationId: createPet
+      requestBody: {content: {application/json: {schema: {$ref: '#/components/schemas/Pet'}}}}
+      responses: {'201': {description: created, content: {application/json: {schema: {$ref: '#/components/schemas/Pet'}}}}}
+  /pets/{petId}:
+    parameters: [{name: petId, in: path, required: true, schema: {type: integer}}]
+    get:
+      operationId: getPet
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Pet'}}}}
+        '404': {description: no such pet}
+components:
+  schemas:
+    Pet:
+      type: object
+      required: [id, name]
+      properties: {id: {type: integer, readOnly: true}, name: {type: string}}
+"""
+
+PETS_TESTS = '''
+import requests
+
+made = []
+
+
+def test_create_a_pet(understudy, understudy_session):
+    answer = requests.post(understudy.url() + "/pets", json={"name": "Rex"}, headers=understudy_session.headers)
+    assert answer.status_code == 201, answer.text
+    made.append(answer.json()["id"])
+    understudy_session.assert_called("createPet", times=1)
+
+
+def test_the_next_test_has_no_pet(understudy, understudy_session):
+    assert understudy_session.requests() == []
+    assert requests.get(understudy.url() + f"/pets/{made[0]}", headers=understudy_session.headers).status_code == 404
+'''
+
+
+def test_your_own_spec_is_served_from_the_ini_file(pytester, monkeypatch):
+    """The spec's path is relative to the ini file, wherever pytest is started."""
+    pytester.mkdir("specs")
+    (pytester.path / "specs" / "pets.yaml").write_text(PETS_SPEC)
+    pytester.makepyfile(test_pets=PETS_TESTS)
+    pytester.makeini("[pytest]\nunderstudy_spec = specs/pets.yaml\n")
+    monkeypatch.chdir(pytester.mkdir("elsewhere"))
+    result = pytester.runpytest_subprocess(*UNNEEDED, "-p", "no:xdist", "..")
+    result.assert_outcomes(passed=2)
+
+
 def test_the_url_can_come_from_the_ini_file(pytester, understudy):
     pytester.makepyfile(test_bookings=readme_example())
     pytester.makeini(f"[pytest]\nunderstudy_url = {understudy.base}\n")
@@ -199,6 +253,11 @@ def test_the_url_can_come_from_the_ini_file(pytester, understudy):
     pytest.param(["--understudy-url", "127.0.0.1:{port}"],
                  "understudy: --understudy-url needs an http(s) URL such as http://127.0.0.1:8000, not '127.0.0.1:{port}'",
                  id="not a url"),
+    pytest.param(["--understudy-api", "timekit", "--understudy-spec", "pets.yaml"],
+                 "understudy: --understudy-api picks built-in APIs and --understudy-spec serves your own: use one",
+                 id="api and spec"),
+    pytest.param(["--understudy-spec", "missing.yaml"],
+                 "understudy: the server did not start: */missing.yaml:1:1: no such file", id="spec missing"),
     pytest.param(["--understudy-api", "nope"],
                  "understudy: the server did not start: unknown API nope in --understudy-api (known: *)",
                  id="server not starting"),

@@ -44,7 +44,10 @@ class UnderstudyServer:
     def listing(self) -> dict[str, dict]:
         """The index (`GET /`), by API name: base URL, credentials, spec."""
         if self._listing is None:
-            self._listing = {item["name"]: item for item in self.call("GET", "/")["apis"]}
+            index = self.call("GET", "/")
+            if not isinstance(index, dict) or not isinstance(index.get("apis"), list):
+                raise UnderstudyError(f"GET {self.base}/ did not answer understudy's index: is it an understudy server?")
+            self._listing = {item["name"]: item for item in index["apis"]}
         return self._listing
 
     @property

@@ -6,19 +6,18 @@ turns it off). Nothing starts until a test asks for a fixture:
 - `understudy_session` (per test): an isolated session of that server, forgotten after the test.
 
 Settings: `--understudy-url` / ini `understudy_url`, `--understudy-api` / ini `understudy_api`
-(serve only these APIs), `--understudy-admin-token` / ini `understudy_admin_token` / env
-`UNDERSTUDY_ADMIN_TOKEN` (sent as `Authorization: Bearer` to the admin API and given to the
-server the plugin starts).
-
-Serving a user's own spec (`understudy serve ./openapi.yaml`, issue 21) is not possible yet from
-the plugin: point `--understudy-url` at such a server; `url(name)` finds any API the server's
-index lists, so only an option handing spec paths to `server.py` will be needed."""
+(serve only these built-in APIs), `--understudy-spec` / ini `understudy_spec` (serve your own
+specs instead, as `understudy serve SPEC` does), `--understudy-admin-token` / ini
+`understudy_admin_token` / env `UNDERSTUDY_ADMIN_TOKEN` (sent as `Authorization: Bearer` to the
+admin API and given to the server the plugin starts). `url(name)` finds any API the server's
+index lists, wherever it is mounted."""
 
 from __future__ import annotations
 
 import os
 import re
 import uuid
+from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlparse
 
@@ -34,10 +33,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="use the understudy server already running at URL instead of starting one")
     group.addoption("--understudy-api", metavar="NAME", action="append", default=[],
                     help="serve only this API (repeatable, or comma-separated); default: every API")
+    group.addoption("--understudy-spec", metavar="SPEC", action="append", default=[],
+                    help="serve your own spec instead of the built-in APIs: a file, a folder, an http(s) URL "
+                         "or NAME=SPEC, as `understudy serve SPEC` takes (repeatable)")
     group.addoption("--understudy-admin-token", metavar="TOKEN",
                     help="the server's admin token (default: env UNDERSTUDY_ADMIN_TOKEN)")
     parser.addini("understudy_url", "use the understudy server already running at this URL")
     parser.addini("understudy_api", "serve only these APIs (space-separated)", type="args")
+    parser.addini("understudy_spec", "serve these specs of your own (space-separated; paths relative to this file)",
+                  type="args")
     parser.addini("understudy_admin_token", "the server's admin token")
 
 
@@ -63,7 +67,9 @@ def understudy(request: pytest.FixtureRequest) -> Iterator[UnderstudyServer]:
             server.api(name)
         yield server
         return
-    process = ServerProcess(apis, token)
+    if apis and specs(config):
+        raise UnderstudyError("--understudy-api picks built-in APIs and --understudy-spec serves your own: use one")
+    process = ServerProcess(apis, token, specs(config))
     try:
         yield process.start()
     finally:
@@ -77,6 +83,24 @@ def understudy_session(understudy: UnderstudyServer, request: pytest.FixtureRequ
     session = understudy.session(session_name(request))
     yield session
     session.close()
+
+
+def specs(config: pytest.Config) -> list[str]:
+    """`--understudy-spec` values (paths relative to the current folder), else the ini's (relative
+    to the ini file), made absolute for the server's process; URLs and `NAME=` kept."""
+    given, folder = config.getoption("understudy_spec"), Path.cwd()
+    if not given:
+        given = config.getini("understudy_spec")
+        folder = config.inipath.parent if config.inipath else config.rootpath
+    found = []
+    for spec in given:
+        name, sep, source = spec.partition("=")
+        if not sep or "/" in name or name.startswith(("http", ".")):
+            name, sep, source = "", "", spec
+        if not source.startswith(("http://", "https://")):
+            source = str(folder / source)
+        found.append(name + sep + source)
+    return found
 
 
 def session_name(request: pytest.FixtureRequest) -> str:

@@ -1,6 +1,6 @@
-"""The server the plugin starts: `python -m understudy.pytest.server [--api NAME ...]` in a
-process of its own (so the tests' warnings filters, patches and frozen clocks never reach it),
-on a port of 127.0.0.1 the operating system picks. It prints one line with its URL once its app
+"""The server the plugin starts: `python -m understudy.pytest.server [--api NAME ...]` (or
+`--spec SPEC ...`) in a process of its own (so the tests' warnings filters, patches and frozen
+clocks never reach it), on a port of 127.0.0.1 the operating system picks. It prints one line with its URL once its app
 is built, one line naming the cause when it cannot start, and exits when the tests' process
 goes away (its stdin closes)."""
 
@@ -26,8 +26,10 @@ START_SECONDS = 60  # building five APIs takes a few seconds; more on a loaded C
 class ServerProcess:
     """Starts the server, waits until its index answers, stops it."""
 
-    def __init__(self, apis: list[str], admin_token: str | None = None, start_seconds: float = START_SECONDS):
+    def __init__(self, apis: list[str], admin_token: str | None = None, specs: list[str] | None = None,
+                 start_seconds: float = START_SECONDS):
         self.apis = apis
+        self.specs = specs or []
         self.admin_token = admin_token
         self.start_seconds = start_seconds
         self.process: subprocess.Popen | None = None
@@ -40,6 +42,8 @@ class ServerProcess:
         command = [sys.executable, "-m", "understudy.pytest.server"]
         for api in self.apis:
             command += ["--api", api]
+        for spec in self.specs:
+            command += ["--spec", spec]
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=self.log, stderr=subprocess.STDOUT,
                                         env=env)
         deadline = time.monotonic() + self.start_seconds
@@ -97,12 +101,14 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     parser = argparse.ArgumentParser(prog="python -m understudy.pytest.server")
     parser.add_argument("--api", action="append", default=[], help="serve only these APIs (default: all)")
+    parser.add_argument("--spec", action="append", default=[], help="serve these specs instead (as `understudy serve SPEC`)")
     args = parser.parse_args(argv)
     # Imported here: the plugin's own process never loads the engine.
     import uvicorn
 
     from ..api import discover
     from ..app import create_app
+    from ..cli import SpecProblem
     from ..config import DEFAULTS
 
     known = discover(DEFAULTS["root"])
@@ -114,10 +120,11 @@ def main(argv: list[str] | None = None) -> int:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     try:
-        app = create_app({"apis": args.api or None, "host": "127.0.0.1", "port": port,
+        app = create_app({"apis": args.api or None, "specs": args.spec or None, "host": "127.0.0.1", "port": port,
                           "admin_token": os.environ.get("UNDERSTUDY_ADMIN_TOKEN")})
     except Exception as error:  # a broken spec or handler: one line naming it
-        print(f"{type(error).__name__}: {error}".splitlines()[0], flush=True)
+        cause = str(error) if isinstance(error, SpecProblem) else f"{type(error).__name__}: {error}"
+        print(cause.splitlines()[0], flush=True)
         return 1
     print(f"{READY} http://127.0.0.1:{port}", flush=True)
     threading.Thread(target=exit_with_parent, daemon=True).start()
