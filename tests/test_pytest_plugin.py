@@ -96,8 +96,8 @@ def test_the_admin_token_goes_to_every_admin_call():
     class Recorder(BaseHTTPRequestHandler):
         def answer(self):
             seen.append((self.command, self.path.split("?")[0], self.headers.get("Authorization")))
-            body = {"/": {"apis": [{"name": "tiikr", "base_url": "http://x/tiikr/api/v1", "credentials": [],
-                                    "spec": "http://x/tiikr/openapi.json"}]},
+            body = {"/__understudy/": {"apis": [{"name": "tiikr", "base_url": "http://x/tiikr/api/v1",
+                                                 "credentials": []}]},
                     "/__understudy/requests": {"requests": [], "count": 0},
                     "/__understudy/controls": {"id": "1"}}.get(self.path.split("?")[0], {})
             payload = json.dumps(body).encode()
@@ -126,7 +126,7 @@ def test_the_admin_token_goes_to_every_admin_call():
         stand_in.server_close()
     assert [(method, path) for method, path, _ in seen] == [
         ("POST", "/__understudy/reset"), ("GET", "/__understudy/requests"),
-        ("GET", "/"), ("POST", "/__understudy/controls"), ("DELETE", "/__understudy/controls/1"),
+        ("GET", "/__understudy/"), ("POST", "/__understudy/controls"), ("DELETE", "/__understudy/controls/1"),
         ("DELETE", "/__understudy/sessions/pytest-token")]
     assert {token for _, _, token in seen} == {"Bearer s3cret"}
 

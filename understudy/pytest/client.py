@@ -15,6 +15,7 @@ from urllib.request import ProxyHandler, Request, build_opener
 import pytest
 
 SESSION_HEADER = "X-Understudy-Session"
+INDEX = "/__understudy/"  # the index `/` serves, wherever an API is mounted
 TIMEOUT_SECONDS = 30
 _OPENER = build_opener(ProxyHandler({}))  # the server is local: never through an HTTP proxy
 
@@ -42,11 +43,13 @@ class UnderstudyServer:
     # -- what it serves -------------------------------------------------------------------------
     @property
     def listing(self) -> dict[str, dict]:
-        """The index (`GET /`), by API name: base URL, credentials, spec."""
+        """The index, by API name: base URL, credentials. (`/__understudy/` rather than `/`,
+        which a user's spec served at the root may have as a path of its own.)"""
         if self._listing is None:
-            index = self.call("GET", "/")
+            index = self.call("GET", INDEX)
             if not isinstance(index, dict) or not isinstance(index.get("apis"), list):
-                raise UnderstudyError(f"GET {self.base}/ did not answer understudy's index: is it an understudy server?")
+                raise UnderstudyError(f"GET {self.base}{INDEX} did not answer understudy's index: "
+                                      "is it an understudy server?")
             self._listing = {item["name"]: item for item in index["apis"]}
         return self._listing
 
@@ -76,7 +79,8 @@ class UnderstudyServer:
     def operations(self, api: str) -> set[str]:
         """Every operationId the API's spec declares (read once)."""
         if api not in self._operations:
-            spec = self.call("GET", urlparse(self.api(api)["spec"]).path)
+            self.api(api)
+            spec = self.call("GET", f"{INDEX}apis/{quote(api, safe='')}/openapi.json")
             self._operations[api] = {op["operationId"] for item in spec.get("paths", {}).values()
                                      for op in item.values() if isinstance(op, dict) and "operationId" in op}
         return self._operations[api]
