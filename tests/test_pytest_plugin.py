@@ -257,7 +257,7 @@ def test_the_url_can_come_from_the_ini_file(pytester, understudy):
                  "understudy: --understudy-api picks built-in APIs and --understudy-spec serves your own: use one",
                  id="api and spec"),
     pytest.param(["--understudy-spec", "missing.yaml"],
-                 "understudy: the server did not start: */missing.yaml:1:1: no such file", id="spec missing"),
+                 "understudy: the server did not start: missing.yaml:1:1: no such file", id="spec missing"),
     pytest.param(["--understudy-api", "nope"],
                  "understudy: the server did not start: unknown API nope in --understudy-api (known: *)",
                  id="server not starting"),

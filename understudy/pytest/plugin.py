@@ -67,9 +67,10 @@ def understudy(request: pytest.FixtureRequest) -> Iterator[UnderstudyServer]:
             server.api(name)
         yield server
         return
-    if apis and specs(config):
+    own, folder = specs(config)
+    if apis and own:
         raise UnderstudyError("--understudy-api picks built-in APIs and --understudy-spec serves your own: use one")
-    process = ServerProcess(apis, token, specs(config))
+    process = ServerProcess(apis, token, own, folder)
     try:
         yield process.start()
     finally:
@@ -85,22 +86,12 @@ def understudy_session(understudy: UnderstudyServer, request: pytest.FixtureRequ
     session.close()
 
 
-def specs(config: pytest.Config) -> list[str]:
-    """`--understudy-spec` values (paths relative to the current folder), else the ini's (relative
-    to the ini file), made absolute for the server's process; URLs and `NAME=` kept."""
-    given, folder = config.getoption("understudy_spec"), Path.cwd()
-    if not given:
-        given = config.getini("understudy_spec")
-        folder = config.inipath.parent if config.inipath else config.rootpath
-    found = []
-    for spec in given:
-        name, sep, source = spec.partition("=")
-        if not sep or "/" in name or name.startswith(("http", ".")):
-            name, sep, source = "", "", spec
-        if not source.startswith(("http://", "https://")):
-            source = str(folder / source)
-        found.append(name + sep + source)
-    return found
+def specs(config: pytest.Config) -> tuple[list[str], Path]:
+    """`--understudy-spec` values and the folder they are relative to (the current one), else the
+    ini's and the ini file's folder. The server's process starts in that folder."""
+    if config.getoption("understudy_spec"):
+        return config.getoption("understudy_spec"), Path.cwd()
+    return config.getini("understudy_spec"), config.inipath.parent if config.inipath else config.rootpath
 
 
 def session_name(request: pytest.FixtureRequest) -> str:

@@ -16,6 +16,7 @@ import tempfile
 import threading
 import time
 import warnings
+from pathlib import Path
 
 from .client import UnderstudyError, UnderstudyServer
 
@@ -27,9 +28,10 @@ class ServerProcess:
     """Starts the server, waits until its index answers, stops it."""
 
     def __init__(self, apis: list[str], admin_token: str | None = None, specs: list[str] | None = None,
-                 start_seconds: float = START_SECONDS):
+                 folder: Path | None = None, start_seconds: float = START_SECONDS):
         self.apis = apis
         self.specs = specs or []
+        self.folder = folder  # where the specs' relative paths start
         self.admin_token = admin_token
         self.start_seconds = start_seconds
         self.process: subprocess.Popen | None = None
@@ -39,13 +41,13 @@ class ServerProcess:
         env = dict(os.environ)
         if self.admin_token:  # the server's own setting (a secret: never on its command line)
             env["UNDERSTUDY_ADMIN_TOKEN"] = self.admin_token
-        command = [sys.executable, "-m", "understudy.pytest.server"]
+        command = [sys.executable, "-P", "-m", "understudy.pytest.server"]  # -P: not the folder's own modules
         for api in self.apis:
             command += ["--api", api]
         for spec in self.specs:
             command += ["--spec", spec]
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=self.log, stderr=subprocess.STDOUT,
-                                        env=env)
+                                        env=env, cwd=self.folder)
         deadline = time.monotonic() + self.start_seconds
         server = None
         while True:
