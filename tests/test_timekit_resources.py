@@ -193,9 +193,21 @@ def test_project_views_and_resources(client):
     assert [r["id"] for r in replaced.json()["data"]] == [LORRAINE]
 
 
-def test_accounts_and_sync(client):
-    listed = client.get(f"{BASE}/accounts", headers=APP).json()
-    synced = client.get(f"{BASE}/accounts/sync", headers=APP).json()["data"]
-    microsoft = client.get(f"{BASE}/accounts/microsoft/sync", headers=APP).json()["data"]
-    assert [a["provider"] for a in listed["data"]] == ["google"] and listed["data"][0]["last_synced_at"] is None
-    assert synced[0]["last_synced_at"] is not None and microsoft == []
+def test_accounts_are_listed_unsynced(client):
+    listed = client.get(f"{BASE}/accounts", headers=APP).json()["data"]
+    assert [(a["provider"], a["last_synced_at"]) for a in listed] == [("google", None), ("microsoft", None)]
+
+
+@pytest.mark.parametrize("method, path, synced", [
+    # what timekit-sdk 1.19.8 sends: accountGoogleSync(), accountMicrosoftSync()
+    ("POST", "/accounts/sync", ["google"]),
+    ("POST", "/accounts/microsoft/sync", ["microsoft"]),
+    # the SDK's deprecated accountSync()
+    ("GET", "/accounts/sync", ["google", "microsoft"]),
+])
+def test_account_sync(client, method, path, synced):
+    response = client.request(method, f"{BASE}{path}", headers=APP)
+    assert response.status_code == 200
+    assert [a["provider"] for a in response.json()["data"]] == synced
+    listed = client.get(f"{BASE}/accounts", headers=APP).json()["data"]
+    assert sorted(a["provider"] for a in listed if a["last_synced_at"] is not None) == synced

@@ -195,5 +195,9 @@ async def sync_accounts():
     return _sync(None)
 
 
+async def sync_google_accounts():
+    return _sync("google")
+
+
 async def sync_microsoft_accounts():
     return _sync("microsoft")

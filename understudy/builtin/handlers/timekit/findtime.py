@@ -2,7 +2,7 @@
 (or the resources' `emails`) are searched for mutual availability from now until `future`,
 `filters` are the constraints' older form (`{"or": [...], "and": [...]}`, where
 `specific_day_and_time` is `allow_day_and_time`), and `/findtime/team` offers a slot when any
-of the resources is free."""
+member of the team (a resource, or a group of `resources` all free) is."""
 
 from __future__ import annotations
 
@@ -74,7 +74,23 @@ async def findtime(body: dict):
 
 
 async def findtime_team(body: dict):
-    return one(body, "exclusive")
+    """Without `resources` each resource is a member of the team by itself; with it, each group
+    is, free when all its resources are (its own fields override the top-level ones)."""
+    if not body.get("resources"):
+        return one(body, "exclusive")
+    shared = {k: v for k, v in body.items() if k != "resources"}
+    groups = [{**shared, **{k: v for k, v in group.items() if v is not None}} for group in body["resources"]]
+    problems = Problems()
+    queries = [read(group, problems.under(f"resources.{i}"), "mutual") for i, group in enumerate(groups)]
+    problems.check()
+    found: dict[tuple[datetime, datetime], dict] = {}
+    for query, group in zip(queries, groups):
+        for slot in answer(query, group, with_resources=True):
+            key = (datetime.fromisoformat(slot["start"]), datetime.fromisoformat(slot["end"]))
+            kept = found.setdefault(key, {**slot, "resources": []})
+            kept["resources"] += [r for r in slot["resources"] if r not in kept["resources"]]
+    ordered = [found[key] for key in sorted(found, reverse=body.get("sort") == "desc")]
+    return common.ok(ordered, zone=queries[0].zone)
 
 
 async def findtime_bulk(body: list):
