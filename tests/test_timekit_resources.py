@@ -193,6 +193,28 @@ def test_project_views_and_resources(client):
     assert [r["id"] for r in replaced.json()["data"]] == [LORRAINE]
 
 
+GARAGE, GYM = "97586d17-5bd6-5f5c-bb77-a73e64507e97", "59a9e071-773e-53b9-b56a-ca8acd53e9ba"
+FLUX_CHECK, DANCE_LESSON = "4eebaba3-1c3e-5999-b045-9f51f882ca1f", "e28d5bd7-f803-58d8-976f-966c60475dc4"
+
+
+@pytest.mark.parametrize("search, names", [
+    # what timekit-sdk sends: getLocationProjects(id), getServiceProjects(id), getLocationServiceProjects(l, s)
+    (f"locations.uuid:{GARAGE}", ["Flux capacitor consultations"]),
+    (f"services.uuid:{DANCE_LESSON}", ["Enchantment Under the Sea dance lessons"]),
+    (f"locations.uuid:{GYM};services.uuid:{DANCE_LESSON}", ["Enchantment Under the Sea dance lessons"]),
+    (f"locations.uuid:{GYM};services.uuid:{FLUX_CHECK}", []),
+    ("slug:flux-*", ["Flux capacitor consultations"]),
+])
+def test_project_search(client, search, names):
+    page = client.get(f"{BASE}/projects", params={"search": search}, headers=APP).json()
+    assert [p["name"] for p in page["data"]] == names
+
+
+def test_project_search_names_a_bad_key(client):
+    response = client.get(f"{BASE}/projects", params={"search": "colour:red"}, headers=APP)
+    assert response.status_code == 422 and list(response.json()["errors"]) == ["search"]
+
+
 def test_accounts_are_listed_unsynced(client):
     listed = client.get(f"{BASE}/accounts", headers=APP).json()["data"]
     assert [(a["provider"], a["last_synced_at"]) for a in listed] == [("google", None), ("microsoft", None)]
