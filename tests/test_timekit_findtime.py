@@ -66,7 +66,10 @@ AFTERNOON = {"allow_hours": {"start": 14, "end": 17}}
     # a group's own filters (and e-mails) apply to it alone
     ({"resources": [{"resource_ids": [DOC], "filters": {"and": [AFTERNOON]}},
                     {"emails": ["marty.mcfly@timekit.io"]}]}, {8: [MARTY], 10: [MARTY], 14: [DOC, MARTY], 15: [DOC]}),
-], ids=["resource_ids", "groups of one", "one group of two", "a group's own filters"])
+    # groups and single resources together
+    ({"resources": [{"resource_ids": [DOC, MARTY]}], "resource_ids": [MARTY]},
+     {8: [DOC, MARTY], 10: [MARTY], 14: [DOC, MARTY], 15: None}),
+], ids=["resource_ids", "groups of one", "one group of two", "a group's own filters", "groups and resource_ids"])
 def test_team_offers_a_slot_when_any_member_is_free(client, team, expected):
     slots = find(client, "/findtime/team", **team, **DAY)
     by_hour = {datetime.fromisoformat(s["start"]).hour: s["resources"] for s in slots}
@@ -106,6 +109,8 @@ def test_bulk_answers_each_query_in_order(client):
     ("/findtime/team", {"resource_ids": ["00000000-0000-4000-8000-000000000000"]}, ["resource_ids"]),
     ("/findtime/team", {"resources": [{"resource_ids": [DOC]}, {"resource_ids": [DOC], "future": "7 months"},
                                       {}]}, ["resources.1.future", "resources.2.resource_ids"]),
+    ("/findtime/team", {"resources": [{"resource_ids": [DOC]}], "resource_ids": ["00000000-0000-4000-8000-000000000000"]},
+     ["resource_ids"]),
     ("/findtime/bulk", [{"resource_ids": [DOC]}, {"resource_ids": [DOC], "length": "0 minutes"}], ["1.length"]),
 ])
 def test_findtime_validation_lists_every_field(client, path, body, fields):

@@ -44,28 +44,29 @@ def _failed(what: str, done: subprocess.CompletedProcess) -> str:
     return f"installing {what} failed: " + (done.stderr or done.stdout).strip()[-400:]
 
 
-def python_generator(install: bool = True) -> tuple[Path | None, str]:
+def python_generator() -> tuple[Path | None, str]:
     """(the Python of openapi-python-client's environment, "") or (None, why it is missing). That
     Python also runs the generated clients: their dependencies (httpx, attrs) are the generator's."""
     with _one_installer():
-        return _python_generator(install)
+        return _python_generator()
 
 
-def typescript_generator(install: bool = True) -> tuple[Path | None, str]:
+def typescript_generator() -> tuple[Path | None, str]:
     """(the node_modules/.bin holding openapi-typescript and tsc, "") or (None, why they are missing)."""
     with _one_installer():
-        return _typescript_generator(install)
+        return _typescript_generator()
 
 
-def _python_generator(install: bool) -> tuple[Path | None, str]:
+def _python_generator() -> tuple[Path | None, str]:
     python = PYTHON_GENERATOR_DIR / "bin" / "python"
     marker = PYTHON_GENERATOR_DIR / "installed"
     if _installed(marker, PYTHON_GENERATOR):
         return python, ""
-    if not install:
-        return None, f"{PYTHON_GENERATOR} is not installed in tests/tools/.cache (python tests/tools/generators.py)"
     shutil.rmtree(PYTHON_GENERATOR_DIR, ignore_errors=True)
-    venv.create(PYTHON_GENERATOR_DIR, with_pip=True)
+    try:
+        venv.create(PYTHON_GENERATOR_DIR, with_pip=True)
+    except (OSError, subprocess.CalledProcessError) as error:
+        return None, f"cannot make a virtual environment for {PYTHON_GENERATOR}: {error}"
     done = subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
                            PYTHON_GENERATOR], capture_output=True, text=True)
     if done.returncode != 0:
@@ -74,16 +75,16 @@ def _python_generator(install: bool) -> tuple[Path | None, str]:
     return python, ""
 
 
-def _typescript_generator(install: bool) -> tuple[Path | None, str]:
+def _typescript_generator() -> tuple[Path | None, str]:
     bin_dir = TYPESCRIPT_DIR / "node_modules" / ".bin"
     marker = TYPESCRIPT_DIR / "installed"
     wanted = " ".join(TYPESCRIPT_PACKAGES)
+    if not shutil.which("node"):
+        return None, "node is not installed: the TypeScript check needs Node.js and npm (apt-get install nodejs npm)"
     if _installed(marker, wanted):
         return bin_dir, ""
     if not shutil.which("npm"):
-        return None, "npm is not installed, so openapi-typescript cannot be (.ci/run installs it where npm is)"
-    if not install:
-        return None, f"{wanted} is not installed in tests/tools/.cache (python tests/tools/generators.py)"
+        return None, "npm is not installed: the TypeScript check needs it to install openapi-typescript (apt-get install npm)"
     TYPESCRIPT_DIR.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(["npm", "install", "--prefix", str(TYPESCRIPT_DIR), "--no-audit", "--no-fund",
                            "--loglevel=error", *TYPESCRIPT_PACKAGES], capture_output=True, text=True)

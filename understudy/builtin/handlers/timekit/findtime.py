@@ -74,18 +74,21 @@ async def findtime(body: dict):
 
 
 async def findtime_team(body: dict):
-    """Without `resources` each resource is a member of the team by itself; with it, each group
-    is, free when all its resources are (its own fields override the top-level ones)."""
+    """The team's members are each group of `resources` (free when all its resources are; its own
+    fields override the top-level ones) and each resource of `resource_ids` / `emails`."""
     if not body.get("resources"):
         return one(body, "exclusive")
-    shared = {k: v for k, v in body.items() if k != "resources"}
-    groups = [{**shared, **{k: v for k, v in group.items() if v is not None}} for group in body["resources"]]
+    shared = {k: v for k, v in body.items() if k not in ("resources", "resource_ids", "emails")}
     problems = Problems()
-    queries = [read(group, problems.under(f"resources.{i}"), "mutual") for i, group in enumerate(groups)]
+    members = [({**shared, **{k: v for k, v in group.items() if v is not None}}, problems.under(f"resources.{i}"),
+                "mutual") for i, group in enumerate(body["resources"])]
+    if body.get("resource_ids") or body.get("emails"):
+        members.append(({k: v for k, v in body.items() if k != "resources"}, problems, "exclusive"))
+    queries = [read(member, where, mode) for member, where, mode in members]
     problems.check()
     found: dict[tuple[datetime, datetime], dict] = {}
-    for query, group in zip(queries, groups):
-        for slot in answer(query, group, with_resources=True):
+    for query, (member, _, _) in zip(queries, members):
+        for slot in answer(query, member, with_resources=True):
             key = (datetime.fromisoformat(slot["start"]), datetime.fromisoformat(slot["end"]))
             kept = found.setdefault(key, {**slot, "resources": []})
             kept["resources"] += [r for r in slot["resources"] if r not in kept["resources"]]
