@@ -122,7 +122,7 @@ class Difference:
 
 
 PRIMITIVES = {"string": {"string"}, "number": {"number", "integer"}, "boolean": {"boolean"}}
-FREE = {"any", "object", "unknown"}  # the vendor promises nothing about the shape
+FREE = {"any", "object", "unknown", "void"}  # the vendor promises nothing about the shape
 
 
 class Comparer:

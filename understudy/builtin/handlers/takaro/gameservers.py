@@ -184,10 +184,11 @@ async def map_tile(id: str, x: int, y: int, z: int):
 
 async def reset_currency(id: str):
     GAMESERVER.find(id)
-    for pog in mine("pogs", gameServerId=id):
+    pogs = [p for p in mine("pogs", gameServerId=id) if p["currency"]]
+    for pog in pogs:
         store().update("pogs", pog["id"], {"currency": 0, "updatedAt": now()})
     emit("currency-reset-all", {"gameServerId": id})
-    return done()
+    return ok({"affectedPlayerCount": len(pogs)})
 
 
 async def shutdown(id: str):
@@ -210,9 +211,18 @@ async def bans(id: str):
     return ok(found)
 
 
+def game_player(pog: dict) -> dict:
+    """A POG as the game describes its player (IGamePlayer)."""
+    player = store().get("players", pog["playerId"]) or {}
+    found = {"gameId": pog["gameId"], "name": player.get("name", ""), "ip": pog.get("ip"), "ping": pog.get("ping")}
+    for key in ("steamId", "epicOnlineServicesId", "xboxLiveId", "platformId"):
+        found[key] = player.get(key)
+    return {k: v for k, v in found.items() if v is not None}
+
+
 async def online_players(id: str):
     GAMESERVER.find(id)
-    return ok(related("pogs", gameServerId=id, online=True))
+    return ok([game_player(p) for p in mine("pogs", gameServerId=id, online=True)])
 
 
 search = searcher(GAMESERVER)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from understudy.context import store
 
 from .bans import BAN
-from .core import Resource, bad_request, done, emit, mine, missing, now, ok, related_one, searcher
+from .core import Resource, bad_request, domain_id, done, emit, mine, missing, now, ok, related_one
 from .gameservers import GAMESERVER
 from .players import PLAYER, bulk_delete
-from .roles import assignments
+from .roles import ROLE, assignments, granted
 from .settings import economy_enabled
 
 POG = Resource(
@@ -28,10 +28,33 @@ def find(game_server_id: str, player_id: str) -> dict:
     return found[0]
 
 
-def with_roles(pog: dict) -> dict:
-    roles = [a for a in assignments("playerId", pog["playerId"])
-             if a.get("gameServerId") in (None, pog["gameServerId"])]
-    return {**POG.render(pog), "roles": roles}
+def roles_on_server(pog: dict, default_role: bool = False) -> list[dict]:
+    """The player's role assignments that apply on the POG's game server (global ones and that
+    server's), one per role. A search adds the Player role everyone has, as `{roleId, role}`
+    (PlayerOnGameServerService.extend); a single POG is read without it (the repository's findOne)."""
+    found, seen = [], set()
+    for assignment in assignments("playerId", pog["playerId"]):
+        if assignment.get("gameServerId") in (None, pog["gameServerId"]) and assignment["roleId"] not in seen:
+            seen.add(assignment["roleId"])
+            found.append(assignment)
+    default = store().first("roles", domain=domain_id(), name="Player", system=True) if default_role else None
+    if default is not None:
+        found.append({"roleId": default["id"], "role": ROLE.render(default)})
+    return found
+
+
+def with_roles(pog: dict, default_role: bool = False) -> dict:
+    return {**POG.render(pog), "roles": roles_on_server(pog, default_role)}
+
+
+def permissions(pog: dict) -> set[str]:
+    """The permission codes the player holds on the POG's game server."""
+    return granted(roles_on_server(pog, default_role=True))
+
+
+async def search(body=None):
+    rows, meta = POG.query(body)
+    return ok([{**row, "roles": roles_on_server(row, default_role=True)} for row in rows], meta)
 
 
 async def get(gameServerId: str, playerId: str):
@@ -66,18 +89,18 @@ def credit(pog: dict, amount: float) -> dict:
 async def add_currency(gameServerId: str, playerId: str, body: dict):
     pog = credit(wallet(gameServerId, playerId), body["currency"])
     emit("currency-added", pog, {"amount": body["currency"]})
-    return ok(POG.render(pog))
+    return ok(with_roles(pog))
 
 
 async def deduct_currency(gameServerId: str, playerId: str, body: dict):
     pog = credit(wallet(gameServerId, playerId), -body["currency"])
     emit("currency-deducted", pog, {"amount": body["currency"]})
-    return ok(POG.render(pog))
+    return ok(with_roles(pog))
 
 
 async def set_currency(gameServerId: str, playerId: str, body: dict):
     pog = wallet(gameServerId, playerId)
-    return ok(POG.render(store().update("pogs", pog["id"], {"currency": body["currency"],
+    return ok(with_roles(store().update("pogs", pog["id"], {"currency": body["currency"],
                                                             "updatedAt": now()})))
 
 
@@ -87,7 +110,7 @@ async def transfer(gameServerId: str, sender: str, receiver: str, body: dict):
     credit(target, body["currency"])
     emit("currency-deducted", source, {"amount": body["currency"]})
     emit("currency-added", target, {"amount": body["currency"]})
-    return ok(POG.render(source))
+    return done()  # PlayerOnGameServerService.transact returns nothing: `data` is {}
 
 
 # -- moderation ---------------------------------------------------------------------------------------
@@ -130,5 +153,3 @@ async def give_item(gameServerId: str, playerId: str, body: dict):
     store().update("pogs", pog["id"], {"inventory": inventory, "updatedAt": now()})
     return done()
 
-
-search = searcher(POG)
