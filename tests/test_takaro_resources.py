@@ -6,7 +6,7 @@ import json
 import pytest
 
 from takaro_support import (A, ADMIN, MODULE_WELCOMER, PLAYER_ADA, ROLE_MODERATOR, SERVER_7D2D, call,
-                            data, error_code)
+                            data, detail_paths, error_code)
 
 RUST = json.dumps({"host": "rust.example", "rconPort": 28016, "rconPassword": "pw", "useTls": False})
 
@@ -56,7 +56,46 @@ def test_a_method_the_route_does_not_take_is_405_with_allow(client, method, path
 
 def test_validation_details_name_every_property(client):
     response = call(client, "POST", "/user", json={"name": "x", "email": "not-an-email"})
-    assert {d["property"] for d in response.json()["meta"]["error"]["details"]} == {"name", "email", "body"}
+    assert detail_paths(response) == {"name", "email", "password"}
+
+
+# class-validator's ValidationErrors, as Takaro's snapshots record them (target, value, property,
+# children, constraints named and worded as class-validator does)
+@pytest.mark.parametrize("method, path, body, details", [
+    # a path id that is no UUID (snapshot RoleController/Get by ID with invalid ID)
+    ("GET", "/role/invalid-id", None, [
+        {"target": {"id": "invalid-id"}, "value": "invalid-id", "property": "id", "children": [],
+         "constraints": {"isUuid": "id must be a UUID"}}]),
+    # a property the DTO does not declare (ModuleController/Does not allow creating modules with builtin ...)
+    ("POST", "/module", {"name": "Test module", "builtin": "test"}, [
+        {"target": {"name": "Test module", "builtin": "test"}, "value": "test", "property": "builtin",
+         "constraints": {"whitelistValidation": "property builtin should not exist"}}]),
+    # a value in an array of ids (Shop/ShopCategoryController/Bulk assign with invalid category IDs)
+    ("POST", "/shop/category/bulk-assign",
+     {"listingIds": ["3b3e1ad1-bd44-4351-af55-b01b98e9173b"], "addCategoryIds": ["invalid-category-id"]}, [
+        {"target": {"listingIds": ["3b3e1ad1-bd44-4351-af55-b01b98e9173b"], "addCategoryIds": ["invalid-category-id"]},
+         "value": ["invalid-category-id"], "property": "addCategoryIds", "children": [],
+         "constraints": {"isUuid": "each value in addCategoryIds must be a UUID"}}]),
+    # a number below its minimum (PlayerOnGameserverController/Rejects negative amount for transfer)
+    ("POST", f"/gameserver/{SERVER_7D2D}/player/{PLAYER_ADA}/{PLAYER_ADA}/transfer", {"currency": -50}, [
+        {"target": {"currency": -50}, "value": -50, "property": "currency", "children": [],
+         "constraints": {"min": "currency must not be less than 0"}}]),
+    # a nested object's error sits in the children of its property, and of its index
+    ("POST", "/role", {"name": "Test role", "permissions": [{"permissionId": "nope"}]}, [
+        {"target": {"name": "Test role", "permissions": [{"permissionId": "nope"}]},
+         "value": [{"permissionId": "nope"}], "property": "permissions", "children": [
+            {"target": [{"permissionId": "nope"}], "value": {"permissionId": "nope"}, "property": "0", "children": [
+                {"target": {"permissionId": "nope"}, "value": "nope", "property": "permissionId", "children": [],
+                 "constraints": {"isUuid": "permissionId must be a UUID"}}]}]}]),
+    # a required property left out: every check it has fails, and there is no value
+    ("POST", "/role", {"name": "Test role"}, [
+        {"target": {"name": "Test role"}, "property": "permissions", "children": [],
+         "constraints": {"isArray": "permissions must be an array"}}]),
+])
+def test_validation_errors_are_class_validator_details(client, method, path, body, details):
+    response = call(client, method, path, json=body)
+    assert (response.status_code, error_code(response)) == (400, "ValidationError")
+    assert response.json()["meta"]["error"]["details"] == details
 
 
 # -- users ---------------------------------------------------------------------------------------------------
@@ -395,7 +434,7 @@ def test_builtin_modules_cannot_change(client):
 def test_a_builtin_flag_cannot_be_sent(client):
     response = call(client, "POST", "/module", json={"name": "mine", "builtin": "mine"})
     assert response.json()["meta"]["error"]["details"][0]["constraints"] == {
-        "whitelistValidation": "Additional properties are not allowed ('builtin' was unexpected)"}
+        "whitelistValidation": "property builtin should not exist"}
 
 
 @pytest.mark.parametrize("tag, status", [("1.0.0", 200), ("v1", 400), ("0.1.0", 409)])

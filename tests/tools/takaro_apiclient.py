@@ -136,8 +136,12 @@ class Comparer:
         self.seen: set[tuple[str, int]] = set()
         self.found: dict[tuple[str, str, str], Difference] = {}
 
-    # our side: $ref and allOf resolved; nullable ignored
+    # our side: $ref and allOf resolved; nullable ignored. A schema marked `x-recursive: Name` is
+    # one the spec leaves untyped because it would refer back to itself (the engine serves specs
+    # with references inlined); it stands for that named schema.
     def resolve(self, schema: dict) -> dict:
+        if "x-recursive" in schema:
+            schema = {"$ref": "#/components/schemas/" + schema["x-recursive"]}
         while "$ref" in schema:
             node = self.spec
             for part in schema["$ref"].lstrip("#/").split("/"):
