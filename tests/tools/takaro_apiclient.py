@@ -10,6 +10,7 @@ with our spec's response schemas.
 
 from __future__ import annotations
 
+import fcntl
 import re
 import shutil
 import subprocess
@@ -30,7 +31,8 @@ def generated_dir(version: str = VERSION) -> Path:
 
 
 def installed(version: str = VERSION, install: bool = True) -> tuple[Path | None, str]:
-    """The folder of the generated client, installing it when missing; or None and why not."""
+    """The folder of the generated client, installing it when missing; or None and why not. One
+    process installs at a time (pytest-xdist workers collect at once)."""
     folder = generated_dir(version)
     if (folder / "api.d.ts").exists() and (folder / "api.js").exists():
         return folder, ""
@@ -40,6 +42,14 @@ def installed(version: str = VERSION, install: bool = True) -> tuple[Path | None
         return None, f"npm is not installed, so {PACKAGE} cannot be: install Node.js and npm, then {HOW}"
     prefix = CACHE / version
     prefix.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (folder / "api.d.ts").exists() and (folder / "api.js").exists():
+            return folder, ""
+        return npm_install(prefix, version, folder)
+
+
+def npm_install(prefix: Path, version: str, folder: Path) -> tuple[Path | None, str]:
     done = subprocess.run(["npm", "install", "--prefix", str(prefix), "--no-audit", "--no-fund",
                            "--no-save", "--ignore-scripts", "--loglevel=error", f"{PACKAGE}@{version}"],
                           capture_output=True, text=True)
