@@ -29,6 +29,8 @@ DECLARED_WRONGLY = {
                                     "{type, connectionInfoSchema} per type",
     "gameServerControllerGetPlayers": "declared as one PlayerOnGameserverOutputDTO; GameServerService.getPlayers "
                                       "answers the game's IGamePlayer[]",
+    "playerOnGameServerControllerTransactBetweenPlayers": "declared as a POG; PlayerOnGameServerService.transact "
+                                                          "returns nothing, so data is {}",
 }
 # (DTO, property) -> why Takaro itself does not always send it, or sends another type.
 NOT_AS_DECLARED = {

@@ -4,6 +4,7 @@ player there (ban, kick, teleport, give items). Currency moves only when the eco
 from __future__ import annotations
 
 from understudy.context import store
+from understudy.errors import ApiError
 
 from .bans import BAN
 from .core import Resource, bad_request, domain_id, done, emit, mine, missing, now, ok, related_one
@@ -104,8 +105,28 @@ async def set_currency(gameServerId: str, playerId: str, body: dict):
                                                             "updatedAt": now()})))
 
 
+def pog_named(game_server_id: str, ref: str) -> dict:
+    """A transfer names POGs by their own ids (Takaro reads them with findById); a player's id on
+    the game server is accepted as well."""
+    pog = store().get("pogs", ref)
+    if pog is None or pog.get("domain") != domain_id():
+        pog = next(iter(mine("pogs", gameServerId=game_server_id, playerId=ref)), None)
+    if pog is None:
+        raise ApiError("not_found", "Not found")
+    return pog
+
+
 async def transfer(gameServerId: str, sender: str, receiver: str, body: dict):
-    source, target = wallet(gameServerId, sender), wallet(gameServerId, receiver)
+    source = pog_named(gameServerId, sender)
+    if not economy_enabled(source["gameServerId"]):
+        raise bad_request("Economy is not enabled")
+    if body["currency"] <= 0:
+        raise bad_request("Amount must be greater than 0")
+    target = pog_named(gameServerId, receiver)
+    if source["gameServerId"] != target["gameServerId"]:
+        raise bad_request("Players are not on the same game server")
+    if source["currency"] < body["currency"]:
+        raise bad_request("Insufficient funds")
     source = credit(source, -body["currency"])
     credit(target, body["currency"])
     emit("currency-deducted", source, {"amount": body["currency"]})
