@@ -690,6 +690,37 @@ def test_bulk_assign_moves_listings_between_categories(client):
     assert [c["name"] for c in listing(client, "Food pack")["categories"]] == ["Tools"]
 
 
+def test_shop_analytics_has_every_section(client):
+    report = data(call(client, "GET", "/analytics/shop?period=last90Days"))
+    assert (sorted(report), sorted(report["kpis"])) == (
+        ["customers", "dateRange", "insights", "kpis", "lastUpdated", "orders", "products", "revenue"],
+        ["activeCustomers", "aovChange", "averageOrderValue", "customersChange", "ordersChange", "ordersToday",
+         "revenueChange", "revenueSparkline", "totalRevenue"])
+
+
+def test_shop_analytics_counts_a_new_order(client):
+    call(client, "POST", "/settings/economyEnabled", json={"value": "true"})
+    before = data(call(client, "GET", "/analytics/shop?period=last24Hours"))
+    starter = listing(client, "Starter pistol")
+    call(client, "POST", f"{POG}/currency", json={"currency": 10_000})
+    call(client, "POST", "/shop/order", json={"listingId": starter["id"], "playerId": PLAYER_ADA, "amount": 2})
+    after = data(call(client, "GET", "/analytics/shop?period=last24Hours"))
+    assert (after["kpis"]["totalRevenue"] - before["kpis"]["totalRevenue"], after["kpis"]["ordersToday"],
+            after["orders"]["recentOrders"][0]["itemName"], after["products"]["topItems"][0]["name"]) == (
+        2 * starter["price"], before["kpis"]["ordersToday"] + 1, "Starter pistol", "Starter pistol")
+
+
+# -- discord -------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("guild, status", [
+    ("1130000000000000001", 200),  # Takaro's `id` here is the guild's Discord id
+    ("1140000000000000001", 404),  # another domain's guild
+    ("54ce6528-7e42-4f5b-b188-40fec31e16bb", 400),  # a Takaro id is not a Discord id
+])
+def test_guild_channels_and_roles_take_the_discord_id(client, guild, status):
+    assert [call(client, "GET", f"/discord/guilds/{guild}/{what}").status_code for what in ("channels", "roles")] == [
+        status, status]
+
+
 def test_unknown_domain_header_is_unauthorised_everywhere(client):
     assert call(client, "POST", "/shop/listing/search", json={}, X_Takaro_Domain="no-such-domain").status_code == 401
 
