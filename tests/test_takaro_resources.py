@@ -281,6 +281,21 @@ def test_unreachable_server_answers_commands_with_failure(client):
     assert result["success"] is False
 
 
+@pytest.mark.parametrize("commands, online, events", [
+    (["connectAll"], 10, 20),  # ten players connect: a player and a POG each, each announced
+    (["connectAll", "connectAll"], 10, 20),  # the second time they are known
+    (["connectAll", "disconnectAll"], 0, 20),
+])
+def test_a_mock_server_connects_its_players(client, commands, online, events):
+    server = data(call(client, "POST", "/gameserver", json={"name": "Mock arena", "type": "MOCK", "connectionInfo": "{}"}))
+    before = len(data(call(client, "POST", "/event/search", json={"filters": {"eventName": ["player-created"]}})))
+    for command in commands:
+        call(client, "POST", f"/gameserver/{server['id']}/command", json={"command": command})
+    pogs = data(call(client, "POST", "/gameserver/player/search", json={"filters": {"gameServerId": [server["id"]]}}))
+    created = data(call(client, "POST", "/event/search", json={"filters": {"eventName": ["player-created"]}}))
+    assert (len(pogs), sum(p["online"] for p in pogs), len(created) - before) == (10, online, events)
+
+
 # -- players, their records on game servers, currency ----------------------------------------------------------------
 POG = f"/gameserver/{SERVER_7D2D}/player/{PLAYER_ADA}"
 

@@ -186,6 +186,12 @@ def plain(violation: Violation) -> dict:
     return {"property": violation.field, "children": [], "constraints": {rule: violation.message}}
 
 
+# Every constraint name a schema violation can take (handlers' own checks use others: isJson ...).
+SCHEMA_CONSTRAINTS = frozenset({name for name, _ in TYPES.values()} | {name for name, _ in FORMATS.values()} | {
+    "matches", "isEnum", "isLength", "minLength", "maxLength", "min", "max", "arrayMinSize", "arrayMaxSize",
+    "isValid", "isDefined", "whitelistValidation"})
+
+
 def drop_absent(detail: Any) -> Any:
     if isinstance(detail, dict):
         return {k: drop_absent(v) for k, v in detail.items() if v is not ABSENT}

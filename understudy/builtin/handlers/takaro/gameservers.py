@@ -14,6 +14,7 @@ from starlette.responses import Response
 from understudy.context import store
 from understudy.errors import ApiError, Violation
 
+from . import mock_game
 from .core import (Resource, bad_request, can, domain_id, done, emit, getter, mine, missing, now, ok,
                    owned, related, searcher, stamp)
 
@@ -165,7 +166,8 @@ async def execute(id: str, body: dict):
     server = GAMESERVER.find(id)
     if not server["reachable"]:
         return ok({"rawResult": "", "success": False, "errorMessage": "Game server is not reachable"})
-    return ok({"rawResult": f"Executed: {body['command']}", "success": True})
+    mock = mock_game.COMMANDS.get(body["command"]) if server["type"] == "MOCK" else None
+    return ok({"rawResult": mock(server) if mock else f"Executed: {body['command']}", "success": True})
 
 
 async def send_message(id: str, body: dict):
