@@ -91,6 +91,10 @@ def test_validation_details_name_every_property(client):
             {"target": [{"permissionId": "nope"}], "value": {"permissionId": "nope"}, "property": "0", "children": [
                 {"target": {"permissionId": "nope"}, "value": "nope", "property": "permissionId", "children": [],
                  "constraints": {"isUuid": "permissionId must be a UUID"}}]}]}]),
+    # a pattern of our spec's own, named as class-validator's `matches`
+    ("POST", "/discord/channels/abc/message", {"message": "hi"}, [
+        {"target": {"id": "abc"}, "value": "abc", "property": "id", "children": [],
+         "constraints": {"matches": "id must match /^[0-9]{17,20}$/ regular expression"}}]),
     # a required property left out: every check it has fails, and there is no value
     ("POST", "/role", {"name": "Test role"}, [
         {"target": {"name": "Test role"}, "property": "permissions", "children": [],

@@ -94,7 +94,7 @@ def leaf(property_name: str, target: Any, value: Any, constraints: dict[str, str
     if value is not ABSENT:
         out["value"] = value
     out.update({"property": property_name, "children": [],
-                "constraints": {name: message.format(p=subject) for name, message in constraints.items()}})
+                "constraints": {name: message.replace("{p}", subject) for name, message in constraints.items()}})
     return out
 
 
