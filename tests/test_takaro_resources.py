@@ -722,7 +722,7 @@ def test_shop_analytics_counts_a_new_order(client):
     before = data(call(client, "GET", "/analytics/shop?period=last24Hours"))
     starter = listing(client, "Starter pistol")
     call(client, "POST", f"{POG}/currency", json={"currency": 10_000})
-    call(client, "POST", "/shop/order", json={"listingId": starter["id"], "playerId": PLAYER_ADA, "amount": 2})
+    data(call(client, "POST", "/shop/order/", json={"listingId": starter["id"], "playerId": PLAYER_ADA, "amount": 2}))
     after = data(call(client, "GET", "/analytics/shop?period=last24Hours"))
     assert (after["kpis"]["totalRevenue"] - before["kpis"]["totalRevenue"], after["kpis"]["ordersToday"],
             after["orders"]["recentOrders"][0]["itemName"], after["products"]["topItems"][0]["name"]) == (
