@@ -38,6 +38,7 @@ def tenant_admin_of(doc: dict) -> None:
 async def create_contract(body):
     tenant_id = access.me()["tenant_id"]
     access.need("tenants.contract.create", access.tenant_permissions(tenant_id), "your tenant")
+    access.support_user(body)
     doc = with_owner_roles(jsonapi.build(CONTRACT, body, {"tenant_id": tenant_id}))
     return jsonapi.respond(CONTRACT, shown(jsonapi.insert(CONTRACT, doc)), 201)
 
@@ -48,6 +49,7 @@ async def update_contract(contract_id, body):
     for name in ((body.get("data") or {}).get("attributes") or {}):
         if name in EDIT_PERMISSIONS:
             access.need(EDIT_PERMISSIONS[name], held, f"contract {contract_id}")
+    access.support_user(body)
     attributes = body["data"].get("attributes") or {}
     if "available_roles" in attributes:
         attributes["available_roles"] = with_owner_roles({"attributes": dict(attributes)})["attributes"]["available_roles"]
@@ -104,18 +106,24 @@ async def create_invite(contract_id, body):
     membership_editor(doc)
     invite = jsonapi.build(CONTRACT_INVITE, body, {"contract_id": contract_id})
     first_member_is_owner(doc, invite["attributes"].get("roles", []))
-    workspace_id = invite["attributes"].get("workspace_id")
+    invited_to(contract_id, invite["attributes"])
+    return jsonapi.respond(CONTRACT_INVITE, jsonapi.insert(CONTRACT_INVITE, invite), 201)
+
+
+def invited_to(contract_id: str, attributes: dict) -> None:
+    """An invite's workspace is one of the contract's, which the caller may edit."""
+    workspace_id = attributes.get("workspace_id")
     if workspace_id:
         workspace = access.workspace(workspace_id, "workspaces.workspace.edit")
         if workspace["contract_id"] != contract_id:
             raise not_found("Workspace", workspace_id)
-    return jsonapi.respond(CONTRACT_INVITE, jsonapi.insert(CONTRACT_INVITE, invite), 201)
 
 
 async def update_invite(contract_id, invite_id, body):
     doc = access.contract(contract_id)
     membership_editor(doc)
     invite = jsonapi.find(CONTRACT_INVITE, invite_id, contract_id=contract_id)
+    invited_to(contract_id, (body.get("data") or {}).get("attributes") or {})
     return jsonapi.respond(CONTRACT_INVITE, jsonapi.update(CONTRACT_INVITE, invite, body))
 
 

@@ -56,7 +56,6 @@ async def update_workspace(workspace_id, body):
     new_type = ((body.get("data") or {}).get("attributes") or {}).get("type")
     if new_type is not None and new_type != doc["attributes"].get("type"):
         access.need("workspaces.workspace.edit_type", access.workspace_permissions(doc), f"workspace {workspace_id}")
-    body["data"].get("relationships", {}).pop("contract", None)  # a workspace stays in its contract
     return jsonapi.respond(WORKSPACE, jsonapi.update(WORKSPACE, doc, body))
 
 
