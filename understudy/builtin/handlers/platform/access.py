@@ -68,6 +68,17 @@ def need(perm: str, held: set[str], where: str) -> None:
         raise forbidden(f"You need the {perm} permission in {where}")
 
 
+def grantable(tenant_id: str, scope: str, roles: list[str], held: set[str], where: str) -> None:
+    """Roles a member grants (to anyone, themself included) carry no permission the member lacks
+    there, so nobody raises a member above their own rights; owners and tenant admins hold every
+    permission of the scope, so they grant any role (inferred: the vendor documents who may edit
+    memberships, not what they may grant)."""
+    beyond = role_permissions(tenant_id, scope, roles) - held
+    if beyond:
+        raise forbidden(f"You cannot grant a role with permissions you do not hold in {where}: "
+                        f"{', '.join(sorted(beyond))}")
+
+
 # -- visibility --------------------------------------------------------------------------------
 
 

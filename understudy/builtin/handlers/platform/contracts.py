@@ -106,24 +106,29 @@ async def create_invite(contract_id, body):
     membership_editor(doc)
     invite = jsonapi.build(CONTRACT_INVITE, body, {"contract_id": contract_id})
     first_member_is_owner(doc, invite["attributes"].get("roles", []))
-    invited_to(contract_id, invite["attributes"])
+    invited_to(doc, invite["attributes"])
     return jsonapi.respond(CONTRACT_INVITE, jsonapi.insert(CONTRACT_INVITE, invite), 201)
 
 
-def invited_to(contract_id: str, attributes: dict) -> None:
-    """An invite's workspace is one of the contract's, which the caller may edit."""
+def invited_to(doc: dict, attributes: dict) -> None:
+    """An invite's workspace is one of the contract's, which the caller may edit; its roles, in
+    the contract and in the workspace, are ones the caller could grant."""
+    access.grantable(doc["tenant_id"], "contracts", attributes.get("roles") or [],
+                     access.contract_permissions(doc), f"contract {doc['id']}")
     workspace_id = attributes.get("workspace_id")
     if workspace_id:
         workspace = access.workspace(workspace_id, "workspaces.workspace.edit")
-        if workspace["contract_id"] != contract_id:
+        if workspace["contract_id"] != doc["id"]:
             raise not_found("Workspace", workspace_id)
+        access.grantable(doc["tenant_id"], "workspaces", attributes.get("workspace_roles") or [],
+                         access.workspace_permissions(workspace), f"workspace {workspace_id}")
 
 
 async def update_invite(contract_id, invite_id, body):
     doc = access.contract(contract_id)
     membership_editor(doc)
     invite = jsonapi.find(CONTRACT_INVITE, invite_id, contract_id=contract_id)
-    invited_to(contract_id, (body.get("data") or {}).get("attributes") or {})
+    invited_to(doc, {**invite["attributes"], **((body.get("data") or {}).get("attributes") or {})})
     return jsonapi.respond(CONTRACT_INVITE, jsonapi.update(CONTRACT_INVITE, invite, body))
 
 
@@ -143,6 +148,7 @@ async def add_member(contract_id, body):
     if user is None or user.get("tenant_id") != doc["tenant_id"]:
         raise not_found("User", user_id)
     first_member_is_owner(doc, roles)
+    access.grantable(doc["tenant_id"], "contracts", roles, access.contract_permissions(doc), f"contract {contract_id}")
     if access.roles_in("contract_members", "contract_id", contract_id, user_id) is not None:
         raise conflict(f"User {user_id} is already a member of contract {contract_id}", id=user_id)
     member = store().insert("contract_members", {"id": f"{contract_id}:{user_id}", "contract_id": contract_id,
@@ -156,10 +162,11 @@ def last_owner(contract_id: str, user_id: str) -> bool:
 
 
 async def update_member(contract_id, user_id, body):
-    access.contract(contract_id, "contracts.membership.edit")
+    doc = access.contract(contract_id, "contracts.membership.edit")
     jsonapi.incoming(CONTRACT_MEMBER, body, user_id)
     member = jsonapi.find(CONTRACT_MEMBER, user_id, contract_id=contract_id)
     roles = body["data"]["attributes"]["roles"]
+    access.grantable(doc["tenant_id"], "contracts", roles, access.contract_permissions(doc), f"contract {contract_id}")
     if "owner" not in roles and last_owner(contract_id, user_id):
         raise conflict("You can not remove the last owner in the contract.", id=user_id)
     member = store().update("contract_members", member["id"], {"roles": roles})
