@@ -209,7 +209,8 @@ class Side:
     foreign: dict[str, str]
     calls: dict[str, Call]  # operationId -> a request the API accepts
     headers: Callable[[dict], dict]  # (setup's result) -> the caller's headers
-    setup: Callable[[Any], dict] | None = None  # (client) -> ids and keys made for the test
+    setup: Callable[[Any], dict] | None = None  # (client) -> {"own": ids, "foreign": ids} made for the test
+    made: tuple[str, ...] = ()  # the kinds of the other tenant's ids `setup` makes
 
     def ids(self, made: dict) -> tuple[dict, dict]:
         """(own, foreign) ids, with those `setup` made filled in."""
@@ -557,25 +558,17 @@ SIDES = [
     Side("root of brave-otters-sing, quiet-lamps-glow ids", "takaro", TAKARO_BASE, DOMAIN_A, DOMAIN_B, TAKARO_CALLS,
          lambda made: bearer("root_a")),
     Side("the app key, another app's ids", "timekit", TIMEKIT_BASE, APP_A, {}, TIMEKIT_APP_CALLS,
-         lambda made: APP, setup=app_side_setup),
+         lambda made: APP, setup=app_side_setup,
+         made=("resource", "calendar", "project", "location", "booking", "reservation", "event")),
     Side("Doc Brown's credentials, Marty's ids", "timekit", TIMEKIT_BASE, DOC_PART, MARTY_PART, TIMEKIT_CALLS,
-         lambda made: resource_auth(), setup=doc_reservation),
+         lambda made: resource_auth(), setup=doc_reservation, made=("reservation",)),
 ]
 
 
 def cases() -> list[tuple[Side, Reference]]:
     """Each reference of each side's operations whose kind the other tenant has."""
     return [(side, ref) for side in SIDES for ref in references(side.api)
-            if ref.operation in side.calls and RULES[side.api].kinds[ref.name] in side.foreign | side_made(side)]
-
-
-def side_made(side: Side) -> dict:
-    """The kinds `setup` makes for the other tenant (known without running it)."""
-    return dict.fromkeys(MADE.get(side.setup, ()), "")
-
-
-MADE = {app_side_setup: ("resource", "calendar", "project", "location", "booking", "reservation", "event"),
-        doc_reservation: ("reservation",)}
+            if ref.operation in side.calls and RULES[side.api].kinds[ref.name] in (*side.foreign, *side.made)]
 
 
 def request(client, side: Side, call: Call, made: dict, body: Any):

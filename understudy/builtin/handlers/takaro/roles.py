@@ -3,9 +3,7 @@ permissions are shared by every domain, module permissions belong to one domain'
 
 from __future__ import annotations
 
-from understudy.context import store
-
-from understudy.context import principal
+from understudy.context import principal, store
 from understudy.errors import forbidden
 
 from .core import (Resource, bad_request, can, deleter, domain_id, emit, expired, getter, now, ok, public,
