@@ -85,6 +85,9 @@ class ApiDefinition:
     secret_names: dict[str, set[str]] = field(default_factory=dict)
     eager: bool = True
     mistakes: list = field(default_factory=list)  # a user's spec's mistakes (file, pointer, message)
+    # A response body for `Prefer: code=` / `dynamic=true`: (media type object, random or None) ->
+    # value valid against its schema. Default: `examples.example_for`.
+    response_example: Callable[[dict, Any], Any] | None = None
 
     @property
     def package(self) -> str:
