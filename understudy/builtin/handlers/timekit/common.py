@@ -80,22 +80,30 @@ def acting_resource() -> str | None:
     return ((principal() or {}).get("resource") or {}).get("id")
 
 
+def reach(coll: str) -> Callable[[dict], bool]:
+    """Whether the caller reaches a document of the collection: any of the app's with the app key,
+    with resource credentials only those of its own resource."""
+    mine, resource = app_id(), acting_resource()
+    whose = OF_RESOURCE.get(coll) if resource is not None else None
+    if whose is None:
+        return lambda d: d.get("app_id") == mine
+    return lambda d: d.get("app_id") == mine and whose(d) == resource
+
+
 def in_reach(coll: str, doc: dict) -> bool:
-    resource = acting_resource()
-    return resource is None or coll not in OF_RESOURCE or OF_RESOURCE[coll](doc) == resource
+    return reach(coll)(doc)
 
 
 def owned(coll: str, predicate: Callable[[dict], bool] | None = None) -> list[dict]:
     """The caller's documents of a collection (the app's, or its resource's), oldest first."""
-    mine = app_id()
-    docs = store().filter(coll, lambda d: d.get("app_id") == mine and in_reach(coll, d)
-                          and (predicate is None or predicate(d)))
+    reached = reach(coll)
+    docs = store().filter(coll, lambda d: reached(d) and (predicate is None or predicate(d)))
     return sorted(docs, key=lambda d: (d.get("created_at", ""), str(d["id"])))
 
 
 def lookup(coll: str, ident: Any) -> dict | None:
     doc = store().get(coll, ident) if ident is not None else None
-    return doc if doc is not None and doc.get("app_id") == app_id() and in_reach(coll, doc) else None
+    return doc if doc is not None and in_reach(coll, doc) else None
 
 
 def find(coll: str, ident: Any, model: str) -> dict:
