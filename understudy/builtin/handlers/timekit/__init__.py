@@ -15,6 +15,8 @@ from understudy.auth import find, matching
 from understudy.context import store
 from understudy.errors import ApiError, Violation, unauthorized
 
+from .common import app_key_needed
+
 REQUIRED = re.compile(r"^'(.+)' is a required property$")
 
 
@@ -54,6 +56,8 @@ def verify_basic(credential: tuple[str, str], request: RequestInfo) -> dict:
     resource = matching(candidates, email=user, api_token=secret)
     if resource is None:
         raise unauthorized("Invalid email or API token for this app")
+    if request.operation.get("x-app-key-only"):  # the app's keys, resources, projects, settings
+        raise app_key_needed()
     return {"app": app, "resource": resource, "test_mode": False}
 
 
