@@ -22,12 +22,12 @@ from connexion.options import SwaggerUIOptions
 from connexion.resolver import RelativeResolver
 from connexion.json_schema import resolve_refs
 from starlette.exceptions import HTTPException
-import yaml
 
 from .api import ApiDefinition
 from .auth import AuthMiddleware
 from .controls import ControlsMiddleware
 from .errors import ApiError, Violation
+from .files import load_yaml
 from .invoke import FastAsyncApp
 from .responses import JSON, render_error
 from .validation import ValidationMiddleware
@@ -195,8 +195,7 @@ def raw_spec(api: ApiDefinition, config: Any) -> dict:
     middleware, so operations with both would check every path parameter several times.
     Parsed with libyaml when it is there (large specs take seconds with the pure-Python parser)."""
     path = api.spec_path(config)
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    spec = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    spec = load_yaml(path)
 
     def identity(parameter: dict) -> tuple[str, str]:
         if "$ref" in parameter:  # a local reference, #/components/parameters/<name>

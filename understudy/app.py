@@ -326,18 +326,21 @@ def with_aliases_resolved(scope: Scope, base_path: str, aliases: dict[str, str])
     return scope
 
 
-def create_app(config: Mapping[str, Any] | None = None, sessions: Sessions | None = None) -> Understudy:
-    """Build the server. `config` overrides DEFAULTS and the environment (see config.py);
-    `sessions` carries the state of a previous build over (hot reload)."""
+def configure(config: Mapping[str, Any] | None = None) -> tuple[Config, list[ApiDefinition]]:
+    """The checked settings (`config` over the environment over the defaults, see config.py) and
+    the APIs they name; a bad value raises SettingError before anything is built."""
     overrides = dict(config or {})
     root = overrides.get("root", DEFAULTS["root"])
     single = overrides.get("single_api")
     names = [single] if single else (overrides.get("apis") or discover(root))
     apis = [load_api(name) for name in names]
-    settings: dict[str, Any] = {}
-    for api in apis:
-        settings.update(api.settings)
-    return Understudy(build_config(overrides, settings), apis, sessions)
+    return build_config(overrides, [setting for api in apis for setting in api.settings]), apis
+
+
+def create_app(config: Mapping[str, Any] | None = None, sessions: Sessions | None = None) -> Understudy:
+    """Build the server. `config` overrides DEFAULTS and the environment (see config.py);
+    `sessions` carries the state of a previous build over (hot reload)."""
+    return Understudy(*configure(config), sessions)
 
 
 def app_from_environment() -> Understudy:

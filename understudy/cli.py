@@ -1,15 +1,23 @@
-"""`understudy serve | credentials | <api command>`."""
+"""understudy: local stand-ins for real REST APIs, and their contract tests.
+
+Bad input (an option, a setting, a file) stops a command with one line saying what and why; add
+--debug to see the traceback of anything unexpected."""
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
+import socket
 import sys
 import warnings
 from typing import Any
 
 from .api import discover, load_api
-from .config import DEFAULTS
+from .config import DEFAULTS, ENGINE
+from .errors import StartupError
+from .settings import FLAG, Setting
 
 
 def credential_lines(server) -> list[str]:
@@ -21,44 +29,72 @@ def credential_lines(server) -> list[str]:
     return lines
 
 
+# -- serve ------------------------------------------------------------------------------------------
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port, or one line saying why not and what to do."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            raise StartupError(f"port {port} on {host} is in use; pick another with --port N "
+                               f"(or --port 0 for any free port)")
+        if error.errno == errno.EACCES:
+            raise StartupError(f"may not listen on port {port} on {host}; pick a port above 1023 with --port N")
+        raise StartupError(f"cannot listen on {host}:{port}: {error.strerror or error}; "
+                           f"pick another address with --host")
+    sock.set_inheritable(True)
+    return sock
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    import os
     import tempfile
 
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
-    from .app import create_app
+    from .app import configure, create_app
 
-    workers = 1 if args.reload else (args.workers or os.cpu_count() or 1)
-    state = args.state
+    overrides: dict[str, Any] = {s.name: getattr(args, s.name) for s in options()}
+    overrides["single_api"] = args.api
+    config, _ = configure(overrides)  # every setting checked before anything starts
+    workers = 1 if config["reload"] else (config["workers"] or os.cpu_count() or 1)
     scratch = None
+    state = config["state"]
     if workers > 1 and not state:  # workers share one state: an embedded SQLite file
         scratch = tempfile.TemporaryDirectory(prefix="understudy-")
         state = os.path.join(scratch.name, "state.sqlite")
-    overrides: dict[str, Any] = {"host": args.host, "port": args.port, "single_api": args.api, "state": state}
-    if args.reload:
-        from .reload import Reloader
-
-        reloader = Reloader(lambda sessions=None: create_app(overrides, sessions), DEFAULTS["root"])
-        server, app = reloader.current, reloader
-    else:
-        server = app = create_app(overrides)
-    print_banner(server, args, workers, state if args.state else None)
+    sock = listen(config["host"], config["port"])
     try:
-        if workers == 1:
-            uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.access_log)
+        overrides.update(state=state, port=sock.getsockname()[1])
+        if config["reload"]:
+            from .reload import Reloader
+
+            reloader = Reloader(lambda sessions=None: create_app(overrides, sessions), config["root"])
+            server, app = reloader.current, reloader
         else:
-            os.environ["UNDERSTUDY_CONFIG"] = json.dumps(overrides)
-            uvicorn.run("understudy.app:app_from_environment", factory=True, workers=workers, host=args.host,
-                        port=args.port, log_level=args.log_level, access_log=args.access_log)
+            server = app = create_app(overrides)
+        print_banner(server, config, workers, config["state"])
+        if workers > 1:
+            os.environ["UNDERSTUDY_CONFIG"] = json.dumps({k: v for k, v in overrides.items() if v is not None})
+            app = "understudy.app:app_from_environment"
+        served = uvicorn.Config(app, factory=workers > 1, workers=workers, log_level=config["log_level"],
+                                access_log=config["access_log"])
+        if workers > 1:
+            Multiprocess(served, sockets=[sock]).run()
+        else:
+            uvicorn.Server(served).run(sockets=[sock])
     finally:
+        sock.close()
         if scratch is not None:
             scratch.cleanup()
     return 0
 
 
-def print_banner(server, args: argparse.Namespace, workers: int, state: str | None) -> None:
-    origin = f"http://{args.host}:{args.port}"
+def print_banner(server, config, workers: int, state: str | None) -> None:
+    origin = f"http://{config['host']}:{server.config['port']}"
     print(f"understudy serving {len(server.mounts)} API(s) at {origin} "
           f"({workers} worker{'s' if workers > 1 else ''}"
           + (f", state kept in {state}" if state else "") + ")")
@@ -70,11 +106,36 @@ def print_banner(server, args: argparse.Namespace, workers: int, state: str | No
             print(f"    demo       {cred.get('describe', cred)}")
     print()
     print(f"Index: {origin}/   Reset: POST {origin}/__understudy/reset   Journal: {origin}/__understudy/requests")
-    if args.reload:
+    if config["reload"]:
         print("Watching openapi/, handlers/ and fixtures/ for changes (one worker).")
     sys.stdout.flush()
 
 
+def options() -> list[Setting]:
+    """The engine settings `serve` takes as options."""
+    return [setting for setting in ENGINE if setting.option]
+
+
+def add_option(parser: argparse.ArgumentParser, setting: Setting) -> None:
+    """An option from a setting's row: checked by its kind, argparse-style, when given."""
+    default = f" (default: {setting.default})" if setting.default not in (None, False) else ""
+    env = f"; also {setting.env}" if setting.env else ""
+    if setting.kind is FLAG:
+        parser.add_argument(setting.option, dest=setting.name, action="store_const", const=True,
+                            help=f"{setting.help}{env}")
+        return
+
+    def convert(raw: str) -> Any:
+        try:
+            return setting.kind.convert(raw)
+        except (ValueError, TypeError):
+            raise argparse.ArgumentTypeError(f"{raw!r} is not {setting.kind.expected}")
+
+    parser.add_argument(setting.option, dest=setting.name, type=convert, metavar=setting.name.upper(),
+                        help=f"{setting.help}{default}{env}")
+
+
+# -- credentials --------------------------------------------------------------------------------------
 def cmd_credentials(args: argparse.Namespace) -> int:
     from .app import create_app
 
@@ -87,49 +148,76 @@ def cmd_credentials(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- the parser -----------------------------------------------------------------------------------------
+def parser(apis: list[str]) -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="understudy", description=__doc__,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    top.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="serve every API (or one, at the root)",
+                           description="Serve every API, each under /<api>, with its Swagger UI and an index at /.")
+    serve.add_argument("--api", choices=apis, help="serve only this API, at the root, with its real paths")
+    for setting in options():
+        add_option(serve, setting)
+    serve.set_defaults(func=cmd_serve)
+
+    creds = sub.add_parser("credentials", help="print every API's demo credentials")
+    creds.add_argument("--json", action="store_true", help="as JSON, for scripts")
+    creds.add_argument("--api", choices=apis, help="only this API's")
+    creds.set_defaults(func=cmd_credentials)
+
+    sub.add_parser("contract", help="run an API's contract (Schemathesis) against any server "
+                                    "(understudy contract <api> --base-url URL; --help for more)", add_help=False)
+
+    definitions = {name: load_api(name) for name in apis}
+    for command in sorted({c for api in definitions.values() for c in api.commands}):
+        owners = {name: api.commands[command] for name, api in definitions.items() if command in api.commands}
+        api_parser = sub.add_parser(command, help=f"{next(iter(owners.values())).help} "
+                                                  f"(understudy {command} <api>; for: {', '.join(owners)})",
+                                    formatter_class=argparse.RawDescriptionHelpFormatter)
+        per_api = api_parser.add_subparsers(dest="api", required=True, metavar="API")
+        usages = []
+        for name, definition in owners.items():
+            one = per_api.add_parser(name, help=definition.help, description=definition.help)
+            definition.arguments(one)
+            one.set_defaults(func=definition.run)
+            usages.append(one.format_help())
+        api_parser.epilog = "\n".join(usages)
+    return top
+
+
+def run(argv: list[str]) -> int:
+    apis = discover(DEFAULTS["root"])
+    if argv[:1] == ["contract"]:  # Schemathesis' own options pass through: its parser, not ours
+        from .contract import main as contract
+
+        return contract(argv[1:], apis)
+    args = parser(apis).parse_args(argv)
+    return args.func(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     argv = list(sys.argv[1:] if argv is None else argv)
-    apis = discover(DEFAULTS["root"])
-    if argv[:1] == ["contract"]:
-        from .contract import main as contract
-
-        return contract(argv[1:])
-    # API-specific commands: `understudy <command> <api> ...` (e.g. `understudy token timbr`).
-    if len(argv) >= 2 and argv[1] in apis:
-        command = load_api(argv[1]).commands.get(argv[0])
-        if command is not None:
-            return command(argv[2:])
-
-    parser = argparse.ArgumentParser(prog="understudy", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="serve every API (or one, at the root)")
-    serve.add_argument("--api", choices=apis, help="serve only this API, at the root, with its real paths")
-    serve.add_argument("--host", default=DEFAULTS["host"])
-    serve.add_argument("--port", type=int, default=DEFAULTS["port"])
-    serve.add_argument("--log-level", default="warning")
-    serve.add_argument("--access-log", action="store_true")
-    serve.add_argument("--reload", action="store_true",
-                       help="pick up edits to openapi/, handlers/ and fixtures/ without a restart")
-    serve.add_argument("--workers", type=int, default=None,
-                       help="worker processes sharing one state (default: one per core)")
-    serve.add_argument("--state", help="SQLite file holding the state, kept across restarts")
-    serve.set_defaults(func=cmd_serve)
-    creds = sub.add_parser("credentials", help="print every API's demo credentials")
-    creds.add_argument("--json", action="store_true")
-    creds.add_argument("--api", choices=apis)
-    creds.set_defaults(func=cmd_credentials)
-    sub.add_parser("contract", help="run the API's contract (Schemathesis) against any server "
-                                    "(understudy contract <api> --base-url URL --help)")
-    extra = sorted({c for name in apis for c in load_api(name).commands})
-    for command in extra:
-        users = [n for n in apis if command in load_api(n).commands]
-        sub.add_parser(command, help=f"API command, for: {', '.join(users)} "
-                                     f"(understudy {command} <api> --help)")
-    args = parser.parse_args(argv)
-    if not hasattr(args, "func"):
-        parser.error(f"usage: understudy {args.command} <api> ...")
-    return args.func(args)
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]
+    try:
+        return run(argv)
+    except StartupError as error:
+        if debug:
+            raise
+        print(f"understudy: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # never a traceback for the user, unless asked for
+        if debug:
+            raise
+        detail = str(error).strip().splitlines()
+        print(f"understudy: {type(error).__name__}: {detail[0] if detail else 'unexpected error'} "
+              f"(run again with --debug for the traceback)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -13,9 +13,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .api import load_api
+from .api import discover, load_api
 from .apiapp import load_spec
-from .config import build_config
+from .config import DEFAULTS, build_config
 
 
 def schemes(spec: dict) -> dict[str, dict]:
@@ -74,9 +74,9 @@ def toml(config: dict, prefix: str = "") -> str:
     return text
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], apis: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="understudy contract", description=__doc__)
-    parser.add_argument("api")
+    parser.add_argument("api", choices=apis if apis is not None else discover(DEFAULTS["root"]))
     parser.add_argument("--base-url", required=True, help="the API's base URL, e.g. https://api.timekit.io/v2")
     parser.add_argument("--user", help="Basic auth user (Basic schemes)")
     parser.add_argument("--password", help="Basic auth password")

@@ -10,6 +10,7 @@ from understudy.api import ApiDefinition, RequestInfo
 from understudy.auth import matching
 from understudy.context import settings, store
 from understudy.errors import ApiError, unauthorized
+from understudy.settings import integer, number, setting
 
 TITLES = {
     400: "Bad argument error", 401: "Error", 403: "Unauthorized", 404: "Resource not found",
@@ -89,11 +90,11 @@ API = ApiDefinition(
     verifiers={"basicAuth": verify_basic},
     status={"media_type": 406, "malformed": 406},
     www_authenticate='Basic realm="platform"',
-    settings={
-        "PLATFORM_RATE_LIMIT": 600,  # requests per user per window; 0 turns the limit off
-        "PLATFORM_RATE_WINDOW": 60,  # seconds
-        "PLATFORM_EXEC_POLLS": 1,  # polls a scheduled execution answers "pending" before it is ready
-    },
+    settings=[
+        setting("PLATFORM_RATE_LIMIT", integer(0), 600, "requests per user per window; 0 turns the limit off"),
+        setting("PLATFORM_RATE_WINDOW", number(positive=True), 60, "the rate limit's window, in seconds"),
+        setting("PLATFORM_EXEC_POLLS", integer(0), 1, "polls a scheduled execution answers pending before it is ready"),
+    ],
     credentials=credentials,
     expose_headers=["Retry-After", "Location"],
     accept=("application/json", "application/vnd.api+json"),

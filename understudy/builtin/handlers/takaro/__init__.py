@@ -8,6 +8,7 @@ from pathlib import Path
 
 from understudy.api import ApiDefinition
 from understudy.errors import ApiError, Violation
+from understudy.settings import setting, text
 from understudy.stores import load_fixtures
 
 from .access import mint_jwt, verify_admin, verify_jwt, verify_session
@@ -106,12 +107,12 @@ API = ApiDefinition(
     verifiers={"adminAuth": verify_admin, "bearerAuth": verify_session,
                "domainAuth": verify_session, "tokenAuth": verify_jwt},
     status={"unprocessable": 400, "media_type": 400, "too_large": 413},
-    settings={
+    settings=[
         # The seed's curl sends `X-Takaro-Admin-Token: xxx`; the demo secret is that value.
-        "ADMIN_CLIENT_SECRET": "xxx",
-        # Signs the agent JWTs of POST /token (HS256).
-        "JWT_SECRET": "understudy-takaro-demo-jwt-secret",
-    },
+        setting("ADMIN_CLIENT_SECRET", text(), "xxx", "the X-Takaro-Admin-Token of admin routes; empty: none"),
+        setting("JWT_SECRET", text(nonempty=True), "understudy-takaro-demo-jwt-secret",
+                "signs the agent JWTs of POST /token (HS256)"),
+    ],
     credentials=credentials,
     response_headers=response_headers,
     expose_headers=["X-Trace-Id"],
