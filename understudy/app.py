@@ -20,6 +20,7 @@ from starlette.types import Receive, Scope, Send
 from . import admin
 from .admin_api import ADMIN
 from .api import ApiDefinition, discover, load_api
+from .challenge import NoChallengeForScripts
 from .apiapp import build_api_app, load_spec
 from .config import DEFAULTS, Config, build_config
 from .context import RequestContext, reset_current, set_current
@@ -112,7 +113,7 @@ class Understudy:
         self.router = admin.router(self)
         expose = sorted({h for api in apis for h in api.expose_headers})
         self.asgi = CORSMiddleware(
-            self.dispatch, allow_origin_regex=config["cors_origins"], allow_credentials=True,
+            NoChallengeForScripts(self.dispatch), allow_origin_regex=config["cors_origins"], allow_credentials=True,
             allow_methods=["*"], allow_headers=["*"], expose_headers=expose, max_age=600,
         )
 
@@ -131,7 +132,7 @@ class Understudy:
             if mount is None:
                 return None
             rest = path[len(mount.prefix):]
-        if (rest in DOC_PATHS or rest == "/" or rest == "") and rest not in mount.spec_paths:
+        if (rest in DOC_PATHS or rest in ("/", "", admin.FAVICON)) and rest not in mount.spec_paths:
             return None
         return mount
 

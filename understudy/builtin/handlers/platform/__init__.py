@@ -78,7 +78,7 @@ def verify_basic(credential: tuple[str, str], request: RequestInfo) -> dict:
 
 def credentials(config, state) -> list[dict]:
     return [{"scheme": "basic", "username": u["attributes"]["email"], "password": u["api_key"],
-             "describe": f"{u['attributes']['email']}:{u['api_key']} ({u['describe']})"}
+             "note": u["describe"], "describe": f"{u['attributes']['email']}:{u['api_key']} ({u['describe']})"}
             for u in state.all("users")]
 
 

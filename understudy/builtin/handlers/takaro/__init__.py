@@ -68,7 +68,7 @@ def render_error(error: ApiError, status: int) -> dict:
 def credentials(config, state) -> list[dict]:
     """The admin token, then each demo login with its domain and its ready-made session token."""
     found = [{"scheme": "adminAuth", "header": "X-Takaro-Admin-Token",
-              "value": config["ADMIN_CLIENT_SECRET"],
+              "value": config["ADMIN_CLIENT_SECRET"], "who": "admin token", "note": "admin routes: /domain, /token",
               "describe": f"X-Takaro-Admin-Token: {config['ADMIN_CLIENT_SECRET']} (admin routes)"}]
     for session in state.all("sessions"):
         identity = state.get("identities", session["identityId"])
@@ -76,6 +76,7 @@ def credentials(config, state) -> list[dict]:
         found.append({
             "scheme": "bearerAuth", "username": identity["email"], "password": identity["password"],
             "token": session["id"], "domains": domains,
+            "note": f"password {identity['password']} for POST /login; domains {', '.join(domains)}",
             "describe": f"POST /login {identity['email']} / {identity['password']} "
                         f"(domains {', '.join(domains)}); or Authorization: Bearer {session['id']}",
         })

@@ -60,6 +60,8 @@ def credentials(config, state) -> list[dict]:
         "scheme": "apiKey", "header": "x-api-key", "value": u["token"],
         "username": u["username"], "password": u["password"], "role": u["role"],
         "ontologies": u["ontologies"],
+        "note": f"{u['role']}; ontologies: {', '.join(u['ontologies']).replace('*', 'all')}{impersonates(u)}; "
+                f"get_token bearer: understudy token timbr --user {u['username']} --password {u['password']}",
         "describe": f"x-api-key: {u['token']} (user {u['username']}, role {u['role']}, ontologies: "
                     f"{', '.join(u['ontologies']).replace('*', 'all')}{impersonates(u)}); get_token bearer: "
                     f"understudy token timbr --user {u['username']} --password {u['password']}",
