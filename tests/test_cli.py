@@ -138,7 +138,8 @@ def root(tmp_path):
 
 
 @pytest.mark.parametrize("file, old, new, message", [
-    ("openapi/tiikr.yaml", "openapi: 3.0.3", "openapi: [3.0.3", "openapi/tiikr.yaml:2:5: not valid YAML: did not find expected ',' or ']'"),
+    ("openapi/tiikr.yaml", "openapi: 3.0.3", "openapi: [3.0.3",
+     "openapi/tiikr.yaml:2:5: not valid YAML: did not find expected ',' or ']'"),
     ("fixtures/tiikr/users.json", "[", "[}", "fixtures/tiikr/users.json:1:2: not valid JSON: Expecting value"),
 ])
 def test_a_broken_file_is_named_with_line_and_column(root, file, old, new, message):
@@ -175,3 +176,13 @@ def test_settings_take_text_or_typed_values(setting, value, expected):
 def test_a_bad_setting_names_itself_and_what_it_expects(setting, value):
     with pytest.raises(SettingError, match="^" + re.escape(f"{setting}={value!r} is not valid: expected ")):
         build_config({setting: value})
+
+
+def test_the_readme_documents_every_setting():
+    from understudy.api import discover, load_api
+    from understudy.config import DEFAULTS
+
+    readme = (ROOT / "README.md").read_text()
+    rows = ENGINE + [s for name in discover(DEFAULTS["root"]) for s in load_api(name).settings]
+    names = [name for s in rows for name in (s.env, s.option) if name]
+    assert [name for name in names if f"`{name}`" not in readme] == []

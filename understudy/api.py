@@ -61,7 +61,8 @@ class ApiDefinition:
     example: str = ""  # one curl, with {base} and credentials, for the README and the index
     commands: dict[str, Command] = field(default_factory=dict)  # its own CLI commands, by name
     # Demo credentials per security scheme, as Schemathesis' [auth.openapi.<scheme>] takes them
-    # (username/password, api_key, bearer): used by `understudy contract` and the contract tests.
+    # (username/password, api_key, bearer): used by `understudy contract`, the contract tests, and
+    # the Swagger UI page, which opens authorized with them.
     contract_auth: Callable[[Any], dict[str, dict]] | None = None
     # What a contract run of this API must allow besides Schemathesis' defaults (its config, as
     # schemathesis.toml writes it): e.g. statuses the API answers to schema-valid requests that
