@@ -19,6 +19,9 @@ from .config import DEFAULTS, ENGINE
 from .errors import StartupError
 from .settings import FLAG, Setting
 
+# Connexion imports Starlette's test client, which warns on import; a user has nothing to do about it.
+QUIET = "ignore:Using `httpx` with `starlette.testclient`"
+
 
 def credential_lines(server) -> list[str]:
     lines = []
@@ -79,6 +82,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print_banner(server, config, workers, config["state"])
         if workers > 1:
             os.environ["UNDERSTUDY_CONFIG"] = json.dumps({k: v for k, v in overrides.items() if v is not None})
+            os.environ.setdefault("PYTHONWARNINGS", QUIET)  # each worker imports Connexion afresh
             app = "understudy.app:app_from_environment"
         served = uvicorn.Config(app, factory=workers > 1, workers=workers, log_level=config["log_level"],
                                 access_log=config["access_log"])
@@ -198,7 +202,7 @@ def run(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    warnings.filterwarnings("ignore", message=QUIET.split(":", 1)[1])
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     argv = [a for a in argv if a != "--debug"]
