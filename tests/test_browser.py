@@ -90,3 +90,24 @@ def test_the_index_links_every_api_and_the_admin_ui(page, live_server, app):
     page.goto(f"{live_server}/__understudy/ui/")
     page.locator(".opblock").first.wait_for()
     assert failures(page, live_server) == []
+
+
+@pytest.mark.parametrize("user, status", [
+    ("-", "200"),  # the placeholder the page documents: sent as Timekit's empty user
+    ("", "401"),  # Swagger UI's form sends no credentials at all; the page shows the 401, no login dialog
+])
+def test_timekit_key_typed_into_the_form(page, live_server, user, status):
+    page.goto(f"{live_server}/timekit/ui/")
+    page.click(".btn.authorize")
+    page.click(".auth-btn-wrapper button:has-text('Logout')")
+    page.fill(".auth-container input[type=text]", user)
+    page.fill(".auth-container input[type=password]", "live_api_key_7nzvc7wsBQQISLeFSVhROys9V1bUJ1z7")
+    page.click(".auth-btn-wrapper .authorize")
+    page.click(".btn-done")
+    operation = page.locator('.opblock-get:has(.opblock-summary-path[data-path="/bookings"])').first
+    operation.locator(".opblock-summary").click()
+    operation.locator(".try-out__btn").click()
+    operation.locator(".execute").click()
+    shown = operation.locator(".live-responses-table .response .response-col_status").first
+    shown.wait_for()
+    assert shown.inner_text().strip().startswith(status)
