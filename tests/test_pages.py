@@ -23,7 +23,8 @@ def page_auth(client, prefix: str) -> dict:
 
 @pytest.mark.parametrize("api, expected", [
     ("tiikr", {"basicAuth": {"username": "owner", "password": "owner-password"}}),
-    ("timekit", {"basicAuth": {"username": "", "password": "live_api_key_7nzvc7wsBQQISLeFSVhROys9V1bUJ1z7"}}),
+    # the form's placeholder for the empty user, which the page sends as empty
+    ("timekit", {"basicAuth": {"username": "-", "password": "live_api_key_7nzvc7wsBQQISLeFSVhROys9V1bUJ1z7"}}),
     ("platform", {"basicAuth": {"username": "alice@acme.example", "password": "alice-api-key"}}),
     ("timbr", {"apiKeyAuth": {"value": "tk_ab3f0c7e41d24a9b8c1e5d2f6a7b6af3"}}),
     ("takaro", {"adminAuth": {"value": "xxx"}, "bearerAuth": {"value": "ory_st_DemoRootBraveOttersSing000000001"}}),

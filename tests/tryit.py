@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from understudy.docs import page_auth
+from understudy.docs import EMPTY_USER, page_auth
 
 METHODS = ("get", "put", "post", "delete", "patch")
 PAGE = {"X-Requested-With": "XMLHttpRequest"}  # what the docs page adds to every call
@@ -81,7 +81,8 @@ def authorization(spec: dict, operation: dict, auth: dict[str, dict]) -> dict[st
             if credential is None:
                 continue
             if scheme.get("type") == "http" and scheme.get("scheme", "").lower() == "basic":
-                pair = f"{credential['username']}:{credential['password']}".encode()
+                user = "" if credential["username"] == EMPTY_USER else credential["username"]  # as the page sends it
+                pair = f"{user}:{credential['password']}".encode()
                 headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
             elif scheme.get("type") == "http":
                 headers["Authorization"] = f"Bearer {credential['value']}"

@@ -47,8 +47,8 @@ def page_auth(spec: dict, demo: dict[str, dict]) -> dict[str, dict]:
     auth: dict[str, dict] = {}
     for name, credential in demo.items():
         scheme = schemes.get(name, {})
-        if "username" in credential:
-            auth[name] = {"username": credential["username"], "password": credential.get("password", "")}
+        if "username" in credential:  # the form shows an empty user as not authorized: the placeholder
+            auth[name] = {"username": credential["username"] or EMPTY_USER, "password": credential.get("password", "")}
         elif scheme.get("in") != "cookie" and (credential.get("api_key") or credential.get("bearer")):
             auth[name] = {"value": credential.get("api_key") or credential.get("bearer")}
     return auth
@@ -56,7 +56,7 @@ def page_auth(spec: dict, demo: dict[str, dict]) -> dict[str, dict]:
 
 def swagger_page(title: str, spec_url: str, assets_url: str, auth: dict[str, dict] | None = None) -> str:
     auth = auth or {}
-    empty = any(c.get("username") == "" for c in auth.values())
+    empty = any(c.get("username") == EMPTY_USER for c in auth.values())
     return templates().get_template("swagger.html").render(
         title=title, spec_url=spec_url, assets=assets_url, auth=auth, placeholder=EMPTY_USER if empty else None)
 

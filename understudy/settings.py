@@ -105,7 +105,10 @@ FLAG_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "fal
 def _flag(value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    return FLAG_WORDS[str(value).strip().lower()] if str(value).strip().lower() in FLAG_WORDS else _refuse(value)
+    word = str(value).strip().lower()
+    if word not in FLAG_WORDS:
+        raise ValueError(value)
+    return FLAG_WORDS[word]
 
 
 def _refuse(value: Any) -> Any:
@@ -150,12 +153,6 @@ def optional(kind: Kind) -> Kind:
     """The kind, or nothing (None; an empty text from the environment means nothing too)."""
     return Kind(kind.expected, lambda value: None if value in (None, "") else kind.convert(value))
 
-
-def names(value: Any) -> list[str]:
-    return [n.strip() for n in (value.split(",") if isinstance(value, str) else value) if n.strip()]
-
-
-NAMES = Kind("a comma-separated list of names", lambda value: names(value) or _refuse(value))
 
 
 def setting(name: str, kind: Kind, default: Any, help: str) -> Setting:
