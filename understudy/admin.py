@@ -63,11 +63,13 @@ def router(server: "Understudy") -> Router:
 
     routes = [
         Route("/", index),
+        Route("/__understudy/", index),  # where a spec served at the root has a path "/" of its own
         Route(FAVICON, icon),
         Route(ASSETS_URL + "/{name:path}", swagger_asset),
     ]
     for mount in server.mounts.values():
         routes += doc_routes(mount, server.config)
+        routes += doc_routes(mount, server.config, f"/__understudy/apis/{mount.name}")  # always reachable
     routes += doc_routes(server.admin, server.config)
 
     async def not_found(scope, receive, send) -> None:
@@ -79,20 +81,23 @@ def router(server: "Understudy") -> Router:
     return Router(routes=routes, default=not_found)
 
 
-def doc_routes(mount, config) -> list[Route]:
+def doc_routes(mount, config, at: str | None = None) -> list[Route]:
+    """The API's Swagger UI (authorized with its demo credentials) and spec, under its prefix (or `at`)."""
+    at = mount.prefix if at is None else at
+
     async def ui(request: Request) -> Response:
         demo = mount.api.contract_auth(config) if mount.api.contract_auth else {}
-        return HTMLResponse(swagger_page(mount.api.title, f"{mount.prefix}/openapi.json", ASSETS_URL,
+        return HTMLResponse(swagger_page(mount.api.title, f"{at}/openapi.json", ASSETS_URL,
                                          page_auth(mount.spec, demo)))
 
     async def ui_redirect(request: Request) -> Response:
-        return RedirectResponse(f"{mount.prefix}/ui/")
+        return RedirectResponse(f"{at}/ui/")
 
     async def spec(request: Request) -> Response:
         return json_response(mount.spec)
 
     return [
-        Route(f"{mount.prefix}/ui/", ui),
-        Route(f"{mount.prefix}/ui", ui_redirect),
-        Route(f"{mount.prefix}/openapi.json", spec),
+        Route(f"{at}/ui/", ui),
+        Route(f"{at}/ui", ui_redirect),
+        Route(f"{at}/openapi.json", spec),
     ]

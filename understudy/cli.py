@@ -12,6 +12,7 @@ import os
 import socket
 import sys
 import warnings
+from pathlib import Path
 from typing import Any
 
 from .api import discover, load_api
@@ -61,7 +62,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .app import configure, create_app
 
     overrides: dict[str, Any] = {s.name: getattr(args, s.name) for s in options()}
-    overrides["single_api"] = args.api
+    overrides.update(single_api=args.api, specs=args.specs or None)
     config, _ = configure(overrides)  # every setting checked before anything starts
     workers = 1 if config["reload"] else (config["workers"] or os.cpu_count() or 1)
     scratch = None
@@ -75,13 +76,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if config["reload"]:
             from .reload import Reloader
 
-            reloader = Reloader(lambda sessions=None: create_app(overrides, sessions), config["root"])
+            reloader = Reloader(lambda sessions=None: create_app(overrides, sessions), watched(args))
             server, app = reloader.current, reloader
         else:
             server = app = create_app(overrides)
-        print_banner(server, config, workers, config["state"])
+        mistakes = report_mistakes(server, strict=bool(config["strict"]))
+        if mistakes and config["strict"]:
+            return 2
+        print_banner(server, config, workers, config["state"], watched(args))
         if workers > 1:
-            os.environ["UNDERSTUDY_CONFIG"] = json.dumps({k: v for k, v in overrides.items() if v is not None})
+            os.environ["UNDERSTUDY_CONFIG"] = json.dumps({k: str(v) if isinstance(v, Path) else v
+                                                          for k, v in overrides.items() if v is not None})
             os.environ.setdefault("PYTHONWARNINGS", QUIET)  # each worker imports Connexion afresh
             app = "understudy.app:app_from_environment"
         served = uvicorn.Config(app, factory=workers > 1, workers=workers, log_level=config["log_level"],
@@ -97,7 +102,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def print_banner(server, config, workers: int, state: str | None) -> None:
+def watched(args: argparse.Namespace) -> list:
+    """What `--reload` watches: the specs (and --handlers / --fixtures), or the built-in APIs."""
+    if not args.specs:
+        return [DEFAULTS["root"] / folder for folder in ("openapi", "handlers", "fixtures")]
+    paths = [Path(s.partition("=")[2] if "=" in s and "/" not in s.partition("=")[0] else s) for s in args.specs]
+    return [p for p in paths + [Path(d) for d in (args.handlers, args.fixtures) if d] if not str(p).startswith("http")]
+
+
+def report_mistakes(server, strict: bool) -> list[str]:
+    """A user's spec's mistakes, each once with file and JSON pointer: served anyway, or refused
+    with --strict."""
+    lines = [f"  {m}" for mount in server.mounts.values() for m in mount.api.mistakes]
+    if lines:
+        head = ("understudy: refusing the spec (--strict):" if strict
+                else "understudy: the spec has mistakes; serving it anyway (--strict refuses them):")
+        print("\n".join([head] + lines), file=sys.stderr if strict else sys.stdout)
+    return lines
+
+
+def print_banner(server, config, workers: int, state: str | None, watching: list) -> None:
     origin = f"http://{config['host']}:{server.config['port']}"
     print(f"understudy serving {len(server.mounts)} API(s) at {origin} "
           f"({workers} worker{'s' if workers > 1 else ''}"
@@ -111,7 +135,7 @@ def print_banner(server, config, workers: int, state: str | None) -> None:
     print()
     print(f"Index: {origin}/   Reset: POST {origin}/__understudy/reset   Journal: {origin}/__understudy/requests")
     if config["reload"]:
-        print("Watching openapi/, handlers/ and fixtures/ for changes (one worker).")
+        print("Watching " + ", ".join(str(p) for p in watching) + " for changes (one worker).")
     sys.stdout.flush()
 
 
@@ -159,9 +183,13 @@ def parser(apis: list[str]) -> argparse.ArgumentParser:
     top.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = sub.add_parser("serve", help="serve every API (or one, at the root)",
+    serve = sub.add_parser("serve", help="serve every API (or one, at the root), or your own specs",
                            description="Serve every API, each under /<api>, with its Swagger UI and an index at /.")
-    serve.add_argument("--api", choices=apis, help="serve only this API, at the root, with its real paths")
+    serve.add_argument("specs", nargs="*", metavar="SPEC",
+                       help="your own OpenAPI 3.0/3.1 or Swagger 2.0 spec: a file, a folder, an http(s) URL, "
+                            "or NAME=SPEC; one is served at the root, several each under /<name>. "
+                            "Without SPEC: the five built-in APIs")
+    serve.add_argument("--api", choices=apis, help="serve only this built-in API, at the root, with its real paths")
     for setting in options():
         add_option(serve, setting)
     serve.set_defaults(func=cmd_serve)
@@ -196,9 +224,17 @@ def run(argv: list[str]) -> int:
     if argv[:1] == ["contract"]:  # Schemathesis' own options pass through: its parser, not ours
         from .contract import main as contract
 
-        return contract(argv[1:], apis)
+        return contract(argv[1:])
     args = parser(apis).parse_args(argv)
     return args.func(args)
+
+
+def user_errors() -> tuple[type[Exception], ...]:
+    """What a user's input can raise: one line each (imported late: Connexion warns on import)."""
+    from .generated.mount import ApiDefinitionError
+    from .spec import SpecError
+
+    return StartupError, SpecError, ApiDefinitionError  # a setting, a file; a user's spec or handlers
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -208,21 +244,18 @@ def main(argv: list[str] | None = None) -> int:
     argv = [a for a in argv if a != "--debug"]
     try:
         return run(argv)
-    except StartupError as error:
-        if debug:
-            raise
-        print(f"understudy: {error}", file=sys.stderr)
-        return error.exit_code
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # never a traceback for the user, unless asked for
         if debug:
             raise
+        if isinstance(error, user_errors()):
+            print(f"understudy: {error}", file=sys.stderr)
+            return getattr(error, "exit_code", 2)
         detail = str(error).strip().splitlines()
         print(f"understudy: {type(error).__name__}: {detail[0] if detail else 'unexpected error'} "
               f"(run again with --debug for the traceback)", file=sys.stderr)
         return 1
-
 
 if __name__ == "__main__":
     raise SystemExit(main())

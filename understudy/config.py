@@ -44,6 +44,18 @@ ENGINE: list[Setting] = [
     engine("session_ttl_seconds", number(positive=True), 1800, "how long an idle session lives"),
     engine("max_sessions", integer(1), 100, "how many sessions may live at once"),
     engine("validate_responses", FLAG, False, "check every response against the spec (tests do)"),
+    # your own specs (`understudy serve SPEC ...`): how they are served
+    engine("handlers", optional(text(nonempty=True)), None, "Python modules whose functions, named by operationId, "
+           "replace the generated behaviour (the one way your own code runs)", "--handlers", env=False),
+    engine("fixtures", optional(text(nonempty=True)), None,
+           "the starting state: <resource>.json per inferred resource", "--fixtures", env=False),
+    engine("credentials", optional(text(nonempty=True)), None,
+           "your own credentials per security scheme (YAML/JSON)", "--credentials", env=False),
+    engine("any_credential", FLAG, False, "accept any well-formed credential (as Prism does) instead of the demo ones",
+           "--any-credential", env=False),
+    engine("strict", FLAG, False, "refuse a spec with mistakes instead of serving it", "--strict", env=False),
+    engine("allow_remote_refs", FLAG, False, "follow $refs to http(s) URLs (refused by default)",
+           "--allow-remote-refs", env=False),
     # what is served (set by the CLI's --api and by tests, not by the environment)
     engine("root", PATH, ROOT, "the folder holding openapi/, handlers/ and fixtures/", env=False),
     engine("apis", optional(API_NAMES), None, "the APIs served (default: every API with a spec)", env=False),

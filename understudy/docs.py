@@ -80,6 +80,9 @@ def snippet(credential: dict[str, Any]) -> dict[str, str]:
         send.append("-H " + shlex.quote(f"{header}: {credential['value']}"))
     for name, value in (header.items() if isinstance(header, dict) else ()):
         send.append("-H " + shlex.quote(f"{name}: {value}"))
+    if not send:  # an API's credential of another shape: what it says to send (credentials.listed)
+        send += ["-H " + shlex.quote(f"{name}: {value}") for name, value in credential.get("headers", {}).items()]
+        send += ["-b " + shlex.quote(f"{name}={value}") for name, value in credential.get("cookies", {}).items()]
     who = credential.get("who") or credential.get("username") or "(empty user)"
     return {"who": who, "send": " ".join(send), "note": credential.get("note", "")}
 
