@@ -62,8 +62,8 @@ CASES = [
     (["credentials", "--api", "nosuch"], {}, 2, "understudy credentials: error: argument --api: invalid choice: "
                                                 "'nosuch' (choose from 'platform', 'takaro', 'tiikr', 'timbr', 'timekit')"),
     (["contract", "nosuch", "--base-url", "http://127.0.0.1:9"], {}, 2,
-     "understudy contract: error: argument api: invalid choice: 'nosuch' "
-     "(choose from 'platform', 'takaro', 'tiikr', 'timbr', 'timekit')"),
+     "understudy contract: nosuch is neither a built-in API (platform, takaro, tiikr, timbr, timekit) "
+     "nor a spec file or URL"),
     (["token", "nosuch"], {}, 2, "understudy token: error: argument API: invalid choice: 'nosuch' (choose from 'timbr')"),
     (["jwt", "timbr"], {}, 2, "understudy jwt timbr: error: the following arguments are required: --user"),
     # settings from the environment
