@@ -10,6 +10,7 @@ from typing import Any
 
 from .api import discover, load_api
 from .config import DEFAULTS
+from .stores import StateUnavailable, masked
 
 
 def credential_lines(server) -> list[str]:
@@ -43,7 +44,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         server, app = reloader.current, reloader
     else:
         server = app = create_app(overrides)
-    print_banner(server, args, workers, state if args.state else None)
+    print_banner(server, args, workers, masked(state) if args.state else None)
     try:
         if workers == 1:
             uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.access_log)
@@ -113,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="pick up edits to openapi/, handlers/ and fixtures/ without a restart")
     serve.add_argument("--workers", type=int, default=None,
                        help="worker processes sharing one state (default: one per core)")
-    serve.add_argument("--state", help="SQLite file holding the state, kept across restarts")
+    serve.add_argument("--state", help="where the state is kept across restarts: an SQLite file (the workers of this "
+                                       "host), or a postgresql:// URI (the workers of several hosts)")
     serve.set_defaults(func=cmd_serve)
     creds = sub.add_parser("credentials", help="print every API's demo credentials")
     creds.add_argument("--json", action="store_true")
@@ -129,7 +131,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not hasattr(args, "func"):
         parser.error(f"usage: understudy {args.command} <api> ...")
-    return args.func(args)
+    try:
+        return args.func(args)
+    except StateUnavailable as error:  # a state file or database that cannot be used: one line
+        print(f"understudy: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

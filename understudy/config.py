@@ -21,7 +21,7 @@ DEFAULTS: dict[str, Any] = {
     "journal_body_bytes": 65_536,  # request bodies kept in the journal are cut to this size
     "session_ttl_seconds": 1800,  # idle sessions expire
     "max_sessions": 100,
-    "state": None,  # a SQLite file: state shared by worker processes and kept across restarts
+    "state": None,  # an SQLite file (the workers of a host) or a postgresql:// URI (several hosts)
     "validate_responses": False,
 }
 
