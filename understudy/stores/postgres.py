@@ -46,17 +46,18 @@ log = logging.getLogger("understudy")
 
 SHARDS = 64
 LOCKS = 0x75737464  # advisory lock class ("ustd"); key 0 is the schema's, the rest are (space, API)'s
-WAIT_SECONDS = 5.0  # for a pooled connection before answering 503
+WAIT_SECONDS = 1.0  # for a pooled connection before answering 503 (the event loop waits too)
+RETRY_SECONDS = 1.0  # while the database is away, one request a second tries it; the others get 503 at once
 LOADED = "*loaded"  # the (space, API)'s "fixtures copied" flag, cached like a collection
 
 # Each entry upgrades the schema by one version; a database records the version it has.
 MIGRATIONS = [
     """
     CREATE TABLE understudy_meta (key text PRIMARY KEY, value bigint NOT NULL);
-    CREATE TABLE understudy_docs (space text, api text, coll text, id text, seq bigserial, body json NOT NULL,
+    CREATE TABLE understudy_docs (space text, api text, coll text, id text, seq bigserial, body text NOT NULL,
                                   PRIMARY KEY (space, api, coll, id));
     CREATE INDEX understudy_docs_order ON understudy_docs (space, api, coll, seq);
-    CREATE TABLE understudy_singles (space text, api text, name text, body json NOT NULL,
+    CREATE TABLE understudy_singles (space text, api text, name text, body text NOT NULL,
                                      PRIMARY KEY (space, api, name));
     CREATE TABLE understudy_counters (space text, api text, coll text, value bigint NOT NULL,
                                       PRIMARY KEY (space, api, coll));
@@ -64,7 +65,7 @@ MIGRATIONS = [
     CREATE TABLE understudy_sessions (name text PRIMARY KEY, last_used double precision NOT NULL);
     CREATE TABLE understudy_changes (shard integer PRIMARY KEY, v bigint NOT NULL);
     INSERT INTO understudy_changes SELECT g, 0 FROM generate_series(0, 63) g;
-    CREATE TABLE understudy_journal (seq bigserial PRIMARY KEY, entry json NOT NULL);
+    CREATE TABLE understudy_journal (seq bigserial PRIMARY KEY, entry text NOT NULL);
     """,
 ]
 TABLES = ("understudy_docs", "understudy_singles", "understudy_counters", "understudy_loaded")
@@ -83,8 +84,12 @@ def key(ident: Any) -> str:
     return str(ident).replace("\\", "\\\\").replace("\x00", "\\0")
 
 
-def unavailable(error: Exception) -> ApiError:
-    log.warning("state database unavailable: %s", str(error).strip().splitlines()[0] if str(error).strip() else error)
+def first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+def unavailable() -> ApiError:
+    """What a request gets while the database is away: 503, in its API's own error format."""
     return ApiError("unavailable", "The state database is unavailable; try again shortly",
                     headers={"Retry-After": "1"})
 
@@ -151,10 +156,13 @@ class Database:
             with psycopg.connect(uri, autocommit=True, connect_timeout=10) as conn:
                 migrate(conn, self.where)
         except psycopg.Error as error:
-            first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-            raise StateUnavailable(f"cannot use the state database {self.where}: {first}") from None
+            raise StateUnavailable(f"cannot use the state database {self.where}: {first_line(error)}") from None
+        # A short reconnect_timeout: the pool gives up its slow retries soon, and the next request
+        # that needs a connection tries at once (so a database that is back is seen quickly).
         self.pool = ConnectionPool(uri, min_size=1, max_size=pool_size, kwargs={"autocommit": True},
-                                   timeout=WAIT_SECONDS, reconnect_timeout=60, name="understudy", open=True)
+                                   timeout=WAIT_SECONDS, reconnect_timeout=5, name="understudy", open=True)
+        self._away_since: float | None = None  # the database stopped answering then
+        self._next_try = 0.0
         self.lock = threading.RLock()  # the counters and the cache
         self._tx: ContextVar[Tx | None] = ContextVar("understudy_pg_tx", default=None)
         self._checked = False  # the counters were read for the current request
@@ -165,17 +173,49 @@ class Database:
         self.pool.close()
 
     # -- connections -------------------------------------------------------------------------
-    @contextmanager
-    def connection(self):
-        """A pooled connection; a lost database becomes ApiError("unavailable")."""
+    def _getconn(self) -> psycopg.Connection:
+        """A pooled connection. While the database is away requests fail at once (the event loop
+        would wait with them), but for one a second, which notices when it is back."""
+        if self._away_since is not None and time.monotonic() < self._next_try:
+            raise unavailable()
         try:
             conn = self.pool.getconn()
         except PoolTimeout as error:
-            raise unavailable(error) from None
+            raise self._away(error) from None
+        if self._away_since is not None:
+            log.warning("state database %s is back after %.1f s", self.where, time.monotonic() - self._away_since)
+            self._away_since = None
+        return conn
+
+    def _away(self, error: Exception) -> ApiError:
+        now = time.monotonic()
+        if self._away_since is None:
+            log.warning("state database %s unavailable: %s", self.where, first_line(error))
+            self._away_since = now
+        self._next_try = now + RETRY_SECONDS
+        return unavailable()
+
+    def _lost(self, conn: psycopg.Connection, error: psycopg.OperationalError, again: bool) -> ApiError | None:
+        """After an error on a connection: None when the step may be tried again on another one
+        (the connection was found broken, nothing was written: the database restarted since it
+        was last used), else the 503 to answer."""
+        self.pool.putconn(conn)  # a broken one is dropped and replaced
+        if not conn.broken:
+            log.warning("state database error: %s", first_line(error))
+            return unavailable()
+        if again:
+            self.pool.check()  # drop the other broken connections now
+            return None
+        return self._away(error)
+
+    @contextmanager
+    def connection(self):
+        """A pooled connection; a lost database becomes ApiError("unavailable")."""
+        conn = self._getconn()
         try:
             yield conn
         finally:
-            self.pool.putconn(conn)  # a broken one is dropped and replaced
+            self.pool.putconn(conn)
 
     def query(self, sql: str, args: Any = ()) -> list[tuple]:
         """Rows of one statement: in the current transaction, else on its own (tried again once
@@ -183,21 +223,24 @@ class Database:
         tx = self._tx.get()
         if tx is not None:
             return self._in(tx, lambda: rows(tx.conn.execute(sql, args)))
-        for attempt in (1, 2):
-            with self.connection() as conn:
-                try:
-                    return rows(conn.execute(sql, args))
-                except psycopg.OperationalError as error:
-                    if attempt == 2 or not conn.broken:
-                        raise unavailable(error) from None
+        for again in (True, False):
+            conn = self._getconn()
+            try:
+                found = rows(conn.execute(sql, args))
+            except psycopg.OperationalError as error:
+                refusal = self._lost(conn, error, again)
+                if refusal is not None:
+                    raise refusal from None
+                continue
+            self.pool.putconn(conn)
+            return found
         raise AssertionError("unreachable")
 
-    @staticmethod
-    def _in(tx: Tx, step: Callable[[], Any]) -> Any:
+    def _in(self, tx: Tx, step: Callable[[], Any]) -> Any:
         try:
             return step()
         except psycopg.OperationalError as error:
-            raise unavailable(error) from None
+            raise (self._away(error) if tx.conn.broken else unavailable()) from None
 
     @contextmanager
     def transaction(self, space: str, api: str | None, exclusive: bool = False):
@@ -219,29 +262,24 @@ class Database:
             raise
         finally:
             self._tx.reset(token)
-            self.pool.putconn(tx.conn)  # a broken one is dropped and replaced
+            self.pool.putconn(tx.conn)
         self._note(moved)
 
     def _begin(self, space: str, api: str | None, exclusive: bool) -> Tx:
-        """BEGIN and the lock, on a connection that works: one found broken (the database
-        restarted since it was last used) is dropped and another one tried, nothing lost."""
-        for attempt in (1, 2):
+        """BEGIN and the lock, on a connection that works (see `_lost`)."""
+        for again in (True, False):
+            tx = Tx(self._getconn())
             try:
-                conn = self.pool.getconn()
-            except PoolTimeout as error:
-                raise unavailable(error) from None
-            tx = Tx(conn)
-            try:
-                with conn.pipeline():
-                    conn.execute("BEGIN")
+                with tx.conn.pipeline():
+                    tx.conn.execute("BEGIN")
                     if api is not None:
                         tx.lock(space, api, exclusive)
                 return tx
             except psycopg.OperationalError as error:
                 self._rollback(tx)
-                self.pool.putconn(conn)
-                if attempt == 2 or not conn.broken:
-                    raise unavailable(error) from None
+                refusal = self._lost(tx.conn, error, again)
+                if refusal is not None:
+                    raise refusal from None
         raise AssertionError("unreachable")
 
     def _commit(self, tx: Tx) -> list[tuple[int, int]]:
@@ -375,7 +413,7 @@ class PostgresStore:
 
 
 INSERT_ROWS = ("INSERT INTO understudy_docs (space, api, coll, id, body) "
-               "SELECT %s, %s, %s, i, b FROM unnest(%s::text[], %s::json[]) WITH ORDINALITY AS n(i, b, o) ORDER BY o "
+               "SELECT %s, %s, %s, i, b FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS n(i, b, o) ORDER BY o "
                "ON CONFLICT DO NOTHING")
 
 
@@ -412,9 +450,9 @@ class PostgresView(CachedDocs):
         """A collection's documents by id, in insertion order, from the cache (never handed out)."""
         self._ensure()
         return self._db.cached((*self._key, coll, "docs"), lambda: {
-            str(body["id"]): body for (body,) in self._db.query(
+            str(doc["id"]): doc for doc in (json.loads(body) for (body,) in self._db.query(
                 "SELECT body FROM understudy_docs WHERE space = %s AND api = %s AND coll = %s ORDER BY seq",
-                (*self._key, coll))})
+                (*self._key, coll)))})
 
     @property
     def generation(self) -> int:
@@ -433,7 +471,7 @@ class PostgresView(CachedDocs):
             return clone(doc) if doc is not None else None
         rows = self._db.query("SELECT body FROM understudy_docs WHERE space = %s AND api = %s AND coll = %s AND id = %s",
                               (*self._key, coll, key(ident)))  # one row: no need to load them all
-        return rows[0][0] if rows else None
+        return json.loads(rows[0][0]) if rows else None
 
     @contextmanager
     def atomic(self):
@@ -474,7 +512,7 @@ class PostgresView(CachedDocs):
                                "FOR UPDATE", (*self._key, coll, key(ident))).fetchone()
             if row is None:
                 return None
-            doc = row[0]
+            doc = json.loads(row[0])
             if callable(change):
                 change(doc)
             else:
@@ -504,7 +542,7 @@ class PostgresView(CachedDocs):
         self._ensure()
         rows = self._db.cached((*self._key, "singleton:" + name, "single"), lambda: self._db.query(
             "SELECT body FROM understudy_singles WHERE space = %s AND api = %s AND name = %s", (*self._key, name)))
-        return clone(rows[0][0]) if rows else None
+        return json.loads(rows[0][0]) if rows else None
 
     def set_singleton(self, name: str, value: Any) -> Any:
         with self._write("singleton:" + name) as conn:
@@ -620,7 +658,7 @@ class PostgresJournal:
             with self.db.connection() as conn, conn.pipeline():
                 conn.execute("BEGIN")
                 conn.execute("SET LOCAL synchronous_commit TO off")
-                last = conn.execute("INSERT INTO understudy_journal (entry) SELECT unnest(%s::json[]) RETURNING seq",
+                last = conn.execute("INSERT INTO understudy_journal (entry) SELECT unnest(%s::text[]) RETURNING seq",
                                     (batch,))
                 conn.execute("COMMIT")
                 seqs = [s for (s,) in last.fetchall()]
@@ -628,7 +666,7 @@ class PostgresJournal:
             with self.lock:
                 self.pending[:0] = batch
                 del self.pending[:-self.size]
-            raise error if isinstance(error, ApiError) else unavailable(error) from None
+            raise error if isinstance(error, ApiError) else unavailable() from None
         if seqs and max(seqs) // 256 != (max(seqs) - len(seqs)) // 256:
             self.db.query("DELETE FROM understudy_journal WHERE seq <= %s", (max(seqs) - self.size,))
 
@@ -637,7 +675,8 @@ class PostgresJournal:
         wanted = {k: v for k, v in equals.items() if v is not None}
         rows = self.db.query("SELECT entry FROM (SELECT seq, entry FROM understudy_journal ORDER BY seq DESC LIMIT %s) "
                              "AS recent ORDER BY seq", (self.size,))
-        return [e for (e,) in rows if all(str(e.get(k)) == str(v) for k, v in wanted.items())]
+        entries = [json.loads(entry) for (entry,) in rows]
+        return [e for e in entries if all(str(e.get(k)) == str(v) for k, v in wanted.items())]
 
     def clear(self) -> None:
         with self.lock:

@@ -67,7 +67,7 @@ def run_as() -> str | None:
 
 class Throwaway:
     """One PostgreSQL server in `folder` (a new scratch folder when None). `durable=False`
-    (tests) turns fsync off; the benchmark keeps PostgreSQL's defaults."""
+    (tests) does not wait for the disk (fsync off); the benchmark keeps PostgreSQL's defaults."""
 
     def __init__(self, folder: str | Path | None = None, durable: bool = False):
         self.folder = Path(folder) if folder else None
@@ -110,8 +110,8 @@ class Throwaway:
                       *([] if self.durable else ["--no-sync"]))
         self.port = self.port or free_port()
         options = f"-h 127.0.0.1 -p {self.port} -k {self.data} -c max_connections=300"
-        if not self.durable:
-            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        if not self.durable:  # commits still reach the OS before they are acknowledged: a crash of
+            options += " -c fsync=off -c full_page_writes=off"  # PostgreSQL loses nothing, one of the machine may
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.data / "server.log"), "-w", "-t", "60",
                   "-o", options, "start", timeout=90)
         (self.folder / "uri").write_text(self.uri)
