@@ -126,12 +126,19 @@ class Tx:
         self.shards: set[int] = set()
         self.touched: set[tuple[str, str, str]] = set()
         self.everything = False  # a reset or a dropped session: every shard moves
+        self.after: list[Callable[[], None]] = []  # run once committed
 
     def lock(self, space: str, api: str, exclusive: bool = False) -> None:
         if (space, api) not in self.locked:
             how = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
             self.conn.execute(f"SELECT {how}(%s, %s)", (LOCKS, lock_key(space, api)))
             self.locked.add((space, api))
+
+    def lock_all(self, space: str, apis: list[str]) -> None:
+        """Exclusive locks on several APIs of a space, in one statement, always in the same order."""
+        keys = sorted({lock_key(space, api) for api in apis})
+        self.conn.execute("SELECT count(pg_advisory_xact_lock(%s, k)) FROM unnest(%s::integer[]) AS k", (LOCKS, keys))
+        self.locked.update((space, api) for api in apis)
 
     def changed(self, space: str, api: str, coll: str | None) -> None:
         """coll None: everything of the (space, API)."""
@@ -264,6 +271,8 @@ class Database:
             self._tx.reset(token)
             self.pool.putconn(tx.conn)
         self._note(moved)
+        for step in tx.after:
+            step()
 
     def _begin(self, space: str, api: str | None, exclusive: bool) -> Tx:
         """BEGIN and the lock, on a connection that works (see `_lost`)."""
@@ -349,10 +358,15 @@ class Database:
                 return hit[1]
         value = load()
         with self.lock:
-            if len(self._cache) > 4096:
+            if len(self._cache) > 16384:
                 self._cache.clear()
             self._cache[key] = (version, value)
         return value
+
+    def seed(self, key: tuple, value: Any) -> None:
+        """Cache what this process has just committed (after the commit's counters are noted)."""
+        with self.lock:
+            self._cache[key] = (self._shards[shard(*key[:3])], value)
 
     def peek(self, key: tuple) -> Any:
         """The cached value for key while it is still valid, else None (nothing is loaded)."""
@@ -391,7 +405,7 @@ class PostgresStore:
     def ensure(self, api: str) -> None:
         """Copy the API's fixtures into this space if they are not there yet (one host does)."""
         loaded = (self.space, api, LOADED)
-        if self.db.cached(loaded, lambda: bool(self.db.query(
+        if self.db.cached((*loaded, "loaded"), lambda: bool(self.db.query(
                 "SELECT 1 FROM understudy_loaded WHERE space = %s AND api = %s", (self.space, api)))):
             return
         with self.db.transaction(self.space, api) as tx:
@@ -400,16 +414,22 @@ class PostgresStore:
             if not first:
                 return
             tx.changed(*loaded)
+            seeds: dict[tuple, Any] = {(*loaded, "loaded"): True}
             with tx.conn.pipeline():
                 for coll, docs in self.fixtures.get(api, {}).items():
-                    tx.changed(self.space, api, coll)
                     if isinstance(docs, list):
+                        tx.changed(self.space, api, coll)
                         tx.conn.execute(INSERT_ROWS, (self.space, api, coll, [key(d["id"]) for d in docs],
                                                       [json.dumps(d) for d in docs]))
+                        seeds[(self.space, api, coll, "docs")] = {str(d["id"]): clone(d) for d in docs}
                     else:
+                        tx.changed(self.space, api, "singleton:" + coll)
                         tx.conn.execute("INSERT INTO understudy_singles VALUES (%s, %s, %s, %s)",
                                         (self.space, api, coll, json.dumps(docs)))
-                        tx.changed(self.space, api, "singleton:" + coll)
+                        seeds[(self.space, api, "singleton:" + coll, "single")] = [(json.dumps(docs),)]
+            # Nothing else writes these before the commit (a writer copies the fixtures first, and
+            # waits for this copy): what was copied is what this process may read from now on.
+            tx.after.extend(lambda k=k, v=v: self.db.seed(k, v) for k, v in seeds.items())
 
 
 INSERT_ROWS = ("INSERT INTO understudy_docs (space, api, coll, id, body) "
@@ -426,10 +446,10 @@ def insert_rows(conn: psycopg.Connection, space: str, api: str, coll: str, docs:
 
 def clear(tx: Tx, space: str, apis: list[str]) -> None:
     """Delete the state of these APIs in one space (the caller's transaction, their locks)."""
-    for api in sorted(apis):
-        tx.lock(space, api, exclusive=True)
+    for api in apis:
         tx.changed(space, api, None)
     with tx.conn.pipeline():
+        tx.lock_all(space, apis)
         for table in TABLES:
             tx.conn.execute(f"DELETE FROM {table} WHERE space = %s AND api = ANY(%s)", (space, apis))
 
@@ -469,9 +489,10 @@ class PostgresView(CachedDocs):
         if docs is not None:
             doc = docs.get(str(ident))
             return clone(doc) if doc is not None else None
-        rows = self._db.query("SELECT body FROM understudy_docs WHERE space = %s AND api = %s AND coll = %s AND id = %s",
-                              (*self._key, coll, key(ident)))  # one row: no need to load them all
-        return json.loads(rows[0][0]) if rows else None
+        body = self._db.cached((*self._key, coll, "doc", str(ident)), lambda: next(iter(self._db.query(
+            "SELECT body FROM understudy_docs WHERE space = %s AND api = %s AND coll = %s AND id = %s",
+            (*self._key, coll, key(ident)))), (None,))[0])  # one row: no need to load them all
+        return json.loads(body) if body is not None else None
 
     @contextmanager
     def atomic(self):
