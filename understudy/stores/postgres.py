@@ -44,11 +44,13 @@ from .base import ENGINE, CachedDocs, StateUnavailable, clone, highest_int, mask
 
 log = logging.getLogger("understudy")
 
-SHARDS = 64
+SHARDS = 64  # change counters of the documents; one more (the last) for the "fixtures copied" flags
 LOCKS = 0x75737464  # advisory lock class ("ustd"); key 0 is the schema's, the rest are (space, API)'s
 WAIT_SECONDS = 1.0  # for a pooled connection before answering 503 (the event loop waits too)
 RETRY_SECONDS = 1.0  # while the database is away, one request a second tries it; the others get 503 at once
-LOADED = "*loaded"  # the (space, API)'s "fixtures copied" flag, cached like a collection
+LOADED = "*loaded"  # the (space, API)'s "fixtures copied" flag, cached like a collection: copying the
+# fixtures changes no document anyone can have read (a view copies them before it reads), so it moves
+# only the last counter, and `generation` (the documents' counters) stays: the state is the same.
 
 # Each entry upgrades the schema by one version; a database records the version it has.
 MIGRATIONS = [
@@ -64,7 +66,7 @@ MIGRATIONS = [
     CREATE TABLE understudy_loaded (space text, api text, PRIMARY KEY (space, api));
     CREATE TABLE understudy_sessions (name text PRIMARY KEY, last_used double precision NOT NULL);
     CREATE TABLE understudy_changes (shard integer PRIMARY KEY, v bigint NOT NULL);
-    INSERT INTO understudy_changes SELECT g, 0 FROM generate_series(0, 63) g;
+    INSERT INTO understudy_changes SELECT g, 0 FROM generate_series(0, 64) g;
     CREATE TABLE understudy_journal (seq bigserial PRIMARY KEY, entry text NOT NULL);
     """,
 ]
@@ -72,7 +74,7 @@ TABLES = ("understudy_docs", "understudy_singles", "understudy_counters", "under
 
 
 def shard(space: str, api: str, coll: str) -> int:
-    return zlib.crc32(f"{space}/{api}/{coll}".encode()) % SHARDS
+    return SHARDS if coll == LOADED else zlib.crc32(f"{space}/{api}/{coll}".encode()) % SHARDS
 
 
 def lock_key(space: str, api: str) -> int:
@@ -173,8 +175,9 @@ class Database:
         self.lock = threading.RLock()  # the counters and the cache
         self._tx: ContextVar[Tx | None] = ContextVar("understudy_pg_tx", default=None)
         self._checked = False  # the counters were read for the current request
-        self._shards: list[int] = [-1] * SHARDS
+        self._shards: list[int] = [-1] * (SHARDS + 1)
         self._cache: dict[tuple, tuple[int, Any]] = {}
+        self.fixture_rows: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
 
     def close(self) -> None:
         self.pool.close()
@@ -381,7 +384,7 @@ class Database:
     def generation(self) -> int:
         with self.lock:
             self.refresh()
-            return sum(self._shards)
+            return sum(self._shards[:SHARDS])
 
 
 class PostgresStore:
@@ -389,6 +392,15 @@ class PostgresStore:
         self.db = db
         self.fixtures = fixtures
         self.space = space
+
+    def _rows(self, api: str, coll: str) -> tuple[list[str], list[str]]:
+        """A collection's fixtures as INSERT_ROWS takes them, ids and bodies (made once: the
+        database serves one app, whose fixtures never change)."""
+        made = self.db.fixture_rows.get((api, coll))
+        if made is None:
+            docs = self.fixtures[api][coll]
+            made = self.db.fixture_rows[(api, coll)] = ([key(d["id"]) for d in docs], [json.dumps(d) for d in docs])
+        return made
 
     @property
     def generation(self) -> int:
@@ -418,12 +430,9 @@ class PostgresStore:
             with tx.conn.pipeline():
                 for coll, docs in self.fixtures.get(api, {}).items():
                     if isinstance(docs, list):
-                        tx.changed(self.space, api, coll)
-                        tx.conn.execute(INSERT_ROWS, (self.space, api, coll, [key(d["id"]) for d in docs],
-                                                      [json.dumps(d) for d in docs]))
+                        tx.conn.execute(INSERT_ROWS, (self.space, api, coll, *self._rows(api, coll)))
                         seeds[(self.space, api, coll, "docs")] = {str(d["id"]): clone(d) for d in docs}
                     else:
-                        tx.changed(self.space, api, "singleton:" + coll)
                         tx.conn.execute("INSERT INTO understudy_singles VALUES (%s, %s, %s, %s)",
                                         (self.space, api, coll, json.dumps(docs)))
                         seeds[(self.space, api, "singleton:" + coll, "single")] = [(json.dumps(docs),)]
