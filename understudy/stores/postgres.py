@@ -13,7 +13,7 @@ one of `SHARDS` counters (the one its (space, API, collection) hashes to) in its
 each request reads the counters once (one query) before its first read. A collection's cached
 documents are used while its counter has not moved. (LISTEN/NOTIFY would spare that query, but a
 notice arrives after the commit, so the next request on another host could still read the old
-state: see ARCHITECTURE.md for the figures.)
+state: ARCHITECTURE.md has the figures.)
 
 Faults. The schema is created on first use and upgraded in place (`MIGRATIONS`, a version row),
 under an advisory lock, so several hosts may start at once. A database that cannot be reached at
