@@ -10,11 +10,7 @@ from typing import Any
 
 from .api import discover, load_api
 from .config import DEFAULTS
-from .generated.mount import ApiDefinitionError
-from .spec import SpecError
 from .stores import StateUnavailable, masked
-
-SpecProblem = (SpecError, ApiDefinitionError)  # a user's spec or handlers that cannot be served
 
 
 def credential_lines(server) -> list[str]:
@@ -33,6 +29,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import create_app
+    from .generated.mount import ApiDefinitionError  # imported here, after main() quiets connexion's import warning
+    from .spec import SpecError
 
     workers = 1 if args.reload else (args.workers or os.cpu_count() or 1)
     state = args.state
@@ -50,7 +48,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             server, app = reloader.current, reloader
         else:
             server = app = create_app(overrides)
-    except (*SpecProblem, StateUnavailable) as problem:  # StateUnavailable: a state file or database that cannot be used
+    # a user's spec or handlers that cannot be served; a state file or database that cannot be used
+    except (SpecError, ApiDefinitionError, StateUnavailable) as problem:
         print(f"understudy: {problem}", file=sys.stderr)
         return 2
     mistakes = report_mistakes(server, strict=args.strict)
