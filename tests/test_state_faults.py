@@ -20,9 +20,9 @@ pytestmark = pytest.mark.once  # each test picks its own state
 
 
 @pytest.mark.parametrize("state, message", [
-    ("{tmp}/no-such-folder/state.sqlite", "understudy: cannot use the state file {tmp}/no-such-folder/state.sqlite: "
-                                          "unable to open database file"),
-    ("{tmp}", "understudy: cannot use the state file {tmp}: unable to open database file"),
+    ("{tmp}/no-such-folder/state.sqlite", "understudy: cannot use {tmp}/no-such-folder/state.sqlite as the state: "
+                                          "its folder {tmp}/no-such-folder does not exist"),
+    ("{tmp}", "understudy: cannot use {tmp} as the state: it is a folder"),
     ("postgresql://qa:s3cret@127.0.0.1:{port}/understudy",
      "understudy: cannot use the state database postgresql://qa:****@127.0.0.1:{port}/understudy: "),
 ])

@@ -357,8 +357,8 @@ def test_the_journal_keeps_the_last_entries_and_clears(state, twin):
 def test_a_state_file_that_cannot_be_opened_is_one_clear_line(tmp_path):
     with pytest.raises(StateUnavailable) as error:
         opened(str(tmp_path / "no-such-folder" / "state.sqlite"))
-    assert str(error.value) == f"cannot use the state file {tmp_path}/no-such-folder/state.sqlite: " \
-                               "unable to open database file"
+    assert str(error.value) == f"cannot use {tmp_path}/no-such-folder/state.sqlite as the state: " \
+                               f"its folder {tmp_path}/no-such-folder does not exist"
 
 
 @pytest.mark.skipif(not POSTGRES, reason=NO_POSTGRES)
