@@ -127,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         app = create_app({"apis": args.api or None, "specs": args.spec or None, "host": "127.0.0.1", "port": port,
                           "admin_token": os.environ.get("UNDERSTUDY_ADMIN_TOKEN")})
     except Exception as error:  # a broken spec or handler: one line naming it
-        cause = str(error) if isinstance(error, (SpecError, ApiDefinitionError, StartupError)) else f"{type(error).__name__}: {error}"
+        known = isinstance(error, (SpecError, ApiDefinitionError, StartupError))
+        cause = str(error) if known else f"{type(error).__name__}: {error}"
         print(cause.splitlines()[0], flush=True)
         return 1
     print(f"{READY} http://127.0.0.1:{port}", flush=True)
