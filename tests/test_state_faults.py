@@ -5,6 +5,7 @@ wheel's binaries, or Debian's)."""
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import time
 
@@ -24,7 +25,9 @@ pytestmark = pytest.mark.once  # each test picks its own state
                                           "its folder {tmp}/no-such-folder does not exist"),
     ("{tmp}", "understudy: cannot use {tmp} as the state: it is a folder"),
     ("postgresql://qa:s3cret@127.0.0.1:{port}/understudy",
-     "understudy: cannot use the state database postgresql://qa:****@127.0.0.1:{port}/understudy: "),
+     "understudy: cannot use the state database postgresql://qa:****@127.0.0.1:{port}/understudy: "
+     if importlib.util.find_spec("psycopg") else
+     "understudy: --state postgresql://... needs psycopg: pip install 'understudy[postgres]'"),
 ])
 def test_a_state_that_cannot_be_opened_stops_serve_with_one_line(tmp_path, state, message):
     port = free_port()
