@@ -19,7 +19,8 @@ OPENAPI = BUILTIN / "openapi"
 FIXTURES = BUILTIN / "fixtures"
 SEEDS = ROOT.parent / "shared" / "seeds"
 
-TEST_CONFIG = {"validate_responses": True, "journal_size": 200}
+TEST_CONFIG = {"validate_responses": True, "journal_size": 200,
+               "allowed_hosts": ["testserver"]}  # the Host Starlette's TestClient sends
 STORE = os.environ.get("UNDERSTUDY_TEST_STORE", "memory")  # the store this pass runs the suite on
 if STORE == "sqlite":
     # The whole suite against the SQLite store the workers share (one file per test process).

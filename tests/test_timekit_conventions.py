@@ -39,7 +39,7 @@ def test_bodies_are_json(client, content, content_type, status):
 
 # -- time -----------------------------------------------------------------------------------------
 
-RAW_APP = create_app({"apis": ["timekit"]})
+RAW_APP = create_app({"apis": ["timekit"], "allowed_hosts": ["testserver"]})
 
 
 @pytest.fixture

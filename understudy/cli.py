@@ -28,6 +28,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import create_app
+    from .security.protocol import http_protocol
 
     workers = 1 if args.reload else (args.workers or os.cpu_count() or 1)
     state = args.state
@@ -35,7 +36,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if workers > 1 and not state:  # workers share one state: an embedded SQLite file
         scratch = tempfile.TemporaryDirectory(prefix="understudy-")
         state = os.path.join(scratch.name, "state.sqlite")
-    overrides: dict[str, Any] = {"host": args.host, "port": args.port, "single_api": args.api, "state": state}
+    overrides: dict[str, Any] = {"host": args.host, "port": args.port, "single_api": args.api, "state": state,
+                                 "cors_origins": args.cors_origin, "allowed_hosts": args.allowed_host,
+                                 "admin_token": args.admin_token}
     if args.reload:
         from .reload import Reloader
 
@@ -44,13 +47,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     else:
         server = app = create_app(overrides)
     print_banner(server, args, workers, state if args.state else None)
+    options = {"host": args.host, "port": args.port, "log_level": args.log_level, "access_log": args.access_log,
+               "http": http_protocol()}
     try:
         if workers == 1:
-            uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.access_log)
+            uvicorn.run(app, **options)
         else:
             os.environ["UNDERSTUDY_CONFIG"] = json.dumps(overrides)
-            uvicorn.run("understudy.app:app_from_environment", factory=True, workers=workers, host=args.host,
-                        port=args.port, log_level=args.log_level, access_log=args.access_log)
+            uvicorn.run("understudy.app:app_from_environment", factory=True, workers=workers, **options)
     finally:
         if scratch is not None:
             scratch.cleanup()
@@ -58,6 +62,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def print_banner(server, args: argparse.Namespace, workers: int, state: str | None) -> None:
+    from .security import startup_warnings
+
     origin = f"http://{args.host}:{args.port}"
     print(f"understudy serving {len(server.mounts)} API(s) at {origin} "
           f"({workers} worker{'s' if workers > 1 else ''}"
@@ -72,7 +78,10 @@ def print_banner(server, args: argparse.Namespace, workers: int, state: str | No
     print(f"Index: {origin}/   Reset: POST {origin}/__understudy/reset   Journal: {origin}/__understudy/requests")
     if args.reload:
         print("Watching openapi/, handlers/ and fixtures/ for changes (one worker).")
+    for warning in startup_warnings(server.config):
+        print(f"warning: {warning}", file=sys.stderr)
     sys.stdout.flush()
+    sys.stderr.flush()
 
 
 def cmd_credentials(args: argparse.Namespace) -> int:
@@ -114,6 +123,17 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--workers", type=int, default=None,
                        help="worker processes sharing one state (default: one per core)")
     serve.add_argument("--state", help="SQLite file holding the state, kept across restarts")
+    serve.add_argument("--cors-origin", action="append", metavar="ORIGIN",
+                       help="also let this web origin call the APIs and the admin API with credentials "
+                            "(repeatable; https://*.example.com for subdomains; '*' for any, unsafe); "
+                            "loopback origins may call the APIs without it [UNDERSTUDY_CORS_ORIGINS]")
+    serve.add_argument("--allowed-host", action="append", metavar="NAME",
+                       help="also answer requests whose Host is NAME (repeatable; *.example.com for "
+                            "subdomains; '*' for any); localhost, loopback addresses and --host are "
+                            "always answered [UNDERSTUDY_ALLOWED_HOSTS]")
+    serve.add_argument("--admin-token", metavar="TOKEN",
+                       help="make the admin API (/__understudy) require Authorization: Bearer TOKEN "
+                            "[UNDERSTUDY_ADMIN_TOKEN, which keeps it out of the process list]")
     serve.set_defaults(func=cmd_serve)
     creds = sub.add_parser("credentials", help="print every API's demo credentials")
     creds.add_argument("--json", action="store_true")

@@ -15,10 +15,17 @@ DEFAULTS: dict[str, Any] = {
     "root": ROOT,  # holds openapi/, handlers/, fixtures/
     "apis": None,  # None: every API that has a spec in openapi/
     "single_api": None,  # name of the API served at the root, or None
-    "cors_origins": ".*",  # regular expression of origins allowed to call with credentials
+    # Security (understudy/security/): see README "Safe by default".
+    "cors_origins": (),  # origins besides loopback ones allowed to call with credentials; "*": any
+    "allowed_hosts": (),  # Host names besides localhost, loopback and the bound address; "*": any
+    "admin_token": None,  # when set, the admin API needs Authorization: Bearer <token>
     "max_body_bytes": 1_048_576,
+    "max_url_bytes": 16_384,  # a longer request target (path and query) is 414
+    "max_header_bytes": 32_768,  # a larger header section (names and values) is 431
+    "max_json_depth": 200,  # a JSON body nested deeper is 400
     "journal_size": 1000,
     "journal_body_bytes": 65_536,  # request bodies kept in the journal are cut to this size
+    "journal_list_body_bytes": 2048,  # ... and to this size in GET /__understudy/requests
     "session_ttl_seconds": 1800,  # idle sessions expire
     "max_sessions": 100,
     "state": None,  # a SQLite file: state shared by worker processes and kept across restarts
@@ -27,8 +34,13 @@ DEFAULTS: dict[str, Any] = {
 
 # Engine settings that can also come from the environment (UNDERSTUDY_<NAME>).
 _ENV_CASTS = {
-    "cors_origins": str,
+    "cors_origins": str,  # comma- or space-separated
+    "allowed_hosts": str,  # comma- or space-separated
+    "admin_token": str,
     "max_body_bytes": int,
+    "max_url_bytes": int,
+    "max_header_bytes": int,
+    "max_json_depth": int,
     "journal_size": int,
     "session_ttl_seconds": float,
     "max_sessions": int,
