@@ -388,6 +388,14 @@ MASKED = [
     pytest.param("POST", "/platform/v2/credentials",
                  {"json": doc("credential", {"name": "sftp", "keys": {"privateKey": f"-----BEGIN {SECRET}"}}),
                   "headers": auth("alice")}, SECRET, id="platform keys.privateKey"),
+    # secrets inside strings: a JSON document sent as a string, SQL in a JSON body
+    pytest.param("POST", "/takaro/gameserver",
+                 {"json": {"name": "Arena", "type": "RUST", "connectionInfo": json.dumps(
+                     {"host": "h", "rconPort": 1, "rconPassword": SECRET})}, "headers": ROOT_A}, SECRET,
+                 id="json in a string"),
+    pytest.param("POST", "/timbr/timbr/api/query/",
+                 {"json": {"ontology_name": SUPPLY, "query": f"CREATE USER eve PASSWORD '{SECRET}'"},
+                  "headers": key()}, SECRET, id="sql in json"),
     # forms and multipart
     pytest.param("POST", "/timekit/v2/bookings", form(f"password={SECRET}&graph=instant"), SECRET, id="form"),
     pytest.param("POST", "/timekit/v2/bookings", form(f"graph=instant&customer%5Bapi_key%5D={SECRET}"), SECRET,

@@ -29,6 +29,7 @@ JSON_KEY = re.compile(r'"((?:[^"\\]++|\\.)*+)"\s*:\s*')
 JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"?')
 JSON_SCALAR = re.compile(r"[^,}\]\n]*")
 WHITESPACE = re.compile(r"\s")
+PASSWORD_WORD = re.compile("password", re.I)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -70,13 +71,23 @@ def mask_pairs(text: str) -> str:
 # -- JSON values ---------------------------------------------------------------------------------
 def mask_value(value: Any) -> Any:
     """A JSON value with every secret key's value masked, at any depth (values that hold
-    nothing, null, are kept). Call it on parsed JSON of bounded depth (`limits.too_deep`)."""
+    nothing, null, are kept), and strings that hold JSON or SQL masked as text (a JSON document
+    sent as a string, a query). Call it on parsed JSON of bounded depth (`limits.too_deep`)."""
     if isinstance(value, dict):
         return {k: (MASK if value[k] is not None else None) if names_secret(str(k)) else mask_value(v)
                 for k, v in value.items()}
     if isinstance(value, list):
         return [mask_value(v) for v in value]
+    if isinstance(value, str):
+        return mask_string(value)
     return value
+
+
+def mask_string(text: str) -> str:
+    """A string value: JSON-ish secret keys and SQL PASSWORD literals in it masked."""
+    if '"' in text and text.lstrip()[:1] in ("{", "["):
+        text = mask_json_text(text)
+    return mask_sql(text) if PASSWORD_WORD.search(text) else text
 
 
 def mask_json_text(text: str) -> str:
