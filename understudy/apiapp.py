@@ -1,36 +1,36 @@
-"""One Connexion AsyncApp per API: its own middleware stack (our auth and validation in place of
-Connexion's), its own error handlers rendering its own wire format, built eagerly so a broken
-spec or an unresolved operationId stops the server at start-up."""
+"""One API's request path: a route table compiled once from its spec, then, per operation, one
+chain of steps built on the operation's first request: (response validation, in tests) -> auth ->
+controls -> validation -> the handler. Connexion reads each operation (its parameters, body and
+responses), resolves its operationId to a handler and parses parameters; the rest is ours, so a
+request crosses no middleware that does not concern its operation. A broken spec or an unresolved
+operationId stops the server at start-up."""
 
 from __future__ import annotations
 
 import copy
 import logging
-import re
 from typing import Any
 
 from connexion.exceptions import ProblemException
-from connexion.lifecycle import ConnexionRequest, ConnexionResponse
-from connexion.middleware.abstract import SpecMiddleware
-from connexion.middleware.context import ContextMiddleware
-from connexion.middleware.exceptions import ExceptionMiddleware
-from connexion.middleware.lifespan import LifespanMiddleware
-from connexion.middleware.response_validation import ResponseValidationMiddleware
-from connexion.frameworks import starlette as starlette_utils
-from connexion.middleware.routing import RoutingAPI, RoutingMiddleware
-from connexion.options import SwaggerUIOptions
-from connexion.resolver import RelativeResolver
+from connexion.jsonifier import Jsonifier
 from connexion.json_schema import resolve_refs
+from connexion.middleware.context import ContextOperation
+from connexion.operations import OpenAPIOperation
+from connexion.resolver import RelativeResolver
+from connexion.spec import OpenAPISpecification
 from starlette.exceptions import HTTPException
+from starlette.types import Receive, Scope, Send
 import yaml
 
 from .api import ApiDefinition
-from .auth import AuthMiddleware
-from .controls import ControlsMiddleware
+from .auth import AuthOperation
+from .conformance import ResponseContract, ResponseValidation
+from .controls import ControlsOperation
 from .errors import ApiError, Violation
-from .invoke import FastAsyncApp
-from .responses import JSON, render_error
-from .validation import ValidationMiddleware
+from .invoke import FastOperation
+from .responses import render_error
+from .routing import HTTP_METHODS, MethodNotAllowed, NoRoute, RouteTable
+from .validation import ValidationOperation
 
 log = logging.getLogger("understudy")
 
@@ -45,97 +45,27 @@ class _MultipleBodyTypes(logging.Filter):
 
 logging.getLogger("connexion.operations.openapi3").addFilter(_MultipleBodyTypes())
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-
 # Connexion's own problems, by status, as our error kinds.
 PROBLEM_KINDS = {
     400: "validation", 401: "unauthorized", 403: "forbidden", 404: "route_not_found",
     405: "method_not_allowed", 406: "not_acceptable", 413: "too_large", 415: "media_type",
 }
+ROUTING = "connexion_routing"  # scope extension: the operationId, read by the journal
 
 
-class UntypedRoutingAPI(RoutingAPI):
-    """Routes `{id}` whatever its type, so a wrong-typed path parameter reaches validation and is
-    reported as a violation (400 in the API's format) instead of matching no route (404)."""
-
-    @staticmethod
-    def _framework_path_and_name(operation, path: str) -> tuple[str, str]:
-        types = {k: v for k, v in operation.get_path_parameter_types().items() if v == "path"}
-        starlette_path = starlette_utils.starlettify_path(path, types)
-        return starlette_path, starlette_path
-
-
-class Routing(RoutingMiddleware):
-    def add_api(self, specification, base_path=None, arguments=None, **kwargs) -> None:
-        api = UntypedRoutingAPI(specification, base_path=base_path, arguments=arguments,
-                                next_app=self.app, **kwargs)
-        self.router.mount(api.base_path, app=api.router)
-
-
-class AllowTable:
-    """Which methods the spec allows on a concrete path: the `Allow` header of a 405. When several
-    templates match (`/bookings/bulk` and `/bookings/{id}`), the most specific ones (fewest
-    parameters) decide, as a client reading the spec expects."""
-
-    def __init__(self, paths: dict, base_path: str):
-        self.base_path = base_path.rstrip("/")
-        self.rules = []
-        for template, item in paths.items():
-            pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
-            methods = [m.upper() for m in HTTP_METHODS if m in item]
-            self.rules.append((re.compile(f"^{pattern}$"), template.count("{"), methods))
-
-    def allowed(self, path: str) -> list[str]:
-        """The methods of the most specific templates that match (`/users/search` over
-        `/users/{id}`): the resource the path names."""
-        if self.base_path and path.startswith(self.base_path):
-            path = path[len(self.base_path):] or "/"
-        matches = [(params, verbs) for pattern, params, verbs in self.rules if pattern.match(path)]
-        fewest = min((params for params, _ in matches), default=0)
-        methods: list[str] = []
-        for params, verbs in matches:
-            if params == fewest:
-                methods += [m for m in verbs if m not in methods]
-        if "GET" in methods and "HEAD" not in methods:
-            methods.append("HEAD")
-        return methods
-
-
-class MethodGuard(SpecMiddleware):
-    """A path belongs to its most specific template: a method that template does not declare is
-    405, even where a less specific template would take it (`PUT /users/search` is not
-    `PUT /users/{id}`)."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-        self.tables: list[AllowTable] = []
-
-    def add_api(self, specification, base_path: str | None = None, **kwargs: Any) -> None:
-        self.tables.append(AllowTable(specification.get("paths", {}), base_path or ""))
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http":
-            for table in self.tables:
-                methods = table.allowed(scope["path"])
-                if methods and scope["method"] not in methods:
-                    raise HTTPException(405)
-        await self.app(scope, receive, send)
-
-
-def as_api_error(exc: Exception, method: str, path: str, allow: AllowTable) -> ApiError:
+def as_api_error(exc: Exception, method: str, path: str) -> ApiError:
     if isinstance(exc, ApiError):
         return exc
+    if isinstance(exc, MethodNotAllowed):
+        return ApiError(
+            "method_not_allowed", f"Method {method} is not allowed on {path}",
+            [Violation("method", method, f"allowed: {', '.join(exc.allowed)}")],
+            headers={"Allow": ", ".join(exc.allowed)},
+        )
+    if isinstance(exc, NoRoute):
+        return ApiError("route_not_found", f"No route matches {method} {path}",
+                        [Violation("path", path, "unknown route")])
     if isinstance(exc, HTTPException):
-        if exc.status_code == 405:
-            methods = allow.allowed(path)
-            return ApiError(
-                "method_not_allowed", f"Method {method} is not allowed on {path}",
-                [Violation("method", method, f"allowed: {', '.join(methods)}")],
-                headers={"Allow": ", ".join(methods)},
-            )
-        if exc.status_code == 404:
-            return ApiError("route_not_found", f"No route matches {method} {path}",
-                            [Violation("path", path, "unknown route")])
         kind = PROBLEM_KINDS.get(exc.status_code, "internal")
         return ApiError(kind, str(exc.detail or kind), status=exc.status_code)
     if isinstance(exc, ProblemException):
@@ -146,46 +76,135 @@ def as_api_error(exc: Exception, method: str, path: str, allow: AllowTable) -> A
     return ApiError("internal", "Internal server error")
 
 
-def build_api_app(api: ApiDefinition, config: Any, base_path: str) -> FastAsyncApp:
+class Dereferencer:
+    """The document's local `$ref`s inlined on demand: each target is inlined once and shared by
+    every place that names it (a recursive schema refers to itself), so an operation costs only
+    what it uses, and a large spec is not inlined whole at start-up."""
+
+    def __init__(self, document: dict):
+        self.document = document
+        self.done: dict[str, Any] = {}
+
+    def target(self, ref: str) -> Any:
+        node: Any = self.document
+        for part in ref[2:].split("/") if ref != "#" else []:
+            part = part.replace("~1", "/").replace("~0", "~")
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        return node
+
+    def __call__(self, node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#"):
+                return self.inline(ref)
+            return {key: self(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [self(value) for value in node]
+        return node
+
+    def inline(self, ref: str) -> Any:
+        if ref in self.done:
+            return self.done[ref]
+        raw = self.target(ref)
+        if not isinstance(raw, dict):
+            self.done[ref] = value = self(raw)
+            return value
+        shared: dict = {}
+        self.done[ref] = shared  # a reference back to it, inside it, finds this one
+        shared.update(self(raw))
+        return shared
+
+
+class ApiApp:
+    """The ASGI app of one API, mounted at `base_path`."""
+
+    def __init__(self, api: ApiDefinition, config: Any, base_path: str, spec: dict):
+        self.api = api
+        self.base_path = base_path.rstrip("/")
+        self.spec = spec
+        self.validate_responses = bool(config.get("validate_responses"))
+        self.max_body_bytes = int(config["max_body_bytes"])
+        self.jsonifier = Jsonifier()
+        self.resolver = RelativeResolver(api.package)
+        self.deref = Dereferencer(spec)
+        self.components = self.deref(spec.get("components", {}))
+        self.routes = RouteTable(spec.get("paths", {}))
+        self.operations: dict[tuple[str, str], OpenAPIOperation] = {}
+        self.chains: dict[tuple[str, str], Any] = {}
+        for route in self.routes.routes:  # resolve every handler now: a typo stops start-up
+            for method in route.methods:
+                self.chain_for(route.template, method, build=False)
+
+    def operation(self, template: str, method: str) -> OpenAPIOperation:
+        key = (template, method)
+        if key not in self.operations:
+            item = self.spec["paths"][template][method.lower()]
+            self.operations[key] = OpenAPIOperation(
+                method.lower(), template, self.deref(item), resolver=self.resolver,
+                app_security=self.spec.get("security"),
+                security_schemes=self.components.get("securitySchemes", {}), components=self.components,
+            )
+        return self.operations[key]
+
+    def chain_for(self, template: str, method: str, build: bool = True):
+        """The operation's steps, built on its first request (`build=False`: only check that
+        they can be: the handler resolves, every security scheme has a verifier)."""
+        key = (template, method)
+        chain = self.chains.get(key)
+        if chain is not None:
+            return chain
+        operation = self.operation(template, method)
+        handler = FastOperation.from_operation(operation, pythonic_params=False, jsonifier=self.jsonifier)
+        steps: Any = ContextOperation(handler, operation=operation)
+        steps = ValidationOperation(steps, operation=operation, max_body_bytes=self.max_body_bytes) if build else steps
+        steps = ControlsOperation(steps, operation=operation)
+        steps = AuthOperation(steps, operation=operation, api_definition=self.api)
+        if self.validate_responses:
+            steps = ResponseValidation(steps, ResponseContract(operation.responses))
+        if build:
+            self.chains[key] = steps
+        return steps
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracking_send(message: dict) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        path = scope["path"]
+        try:
+            relative = path[len(self.base_path):] if path.startswith(self.base_path) else path
+            route, method, params = self.routes.resolve(scope["method"], relative or "/")
+            chain = self.chain_for(route.template, method)
+            scope["path_params"] = params
+            scope.setdefault("extensions", {})[ROUTING] = {
+                "api_base_path": self.base_path, "operation_id": self.operation(route.template, method).operation_id}
+            await chain(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:
+                log.error("error after the response started on %s %s", scope["method"], path, exc_info=exc)
+                return
+            error = as_api_error(exc, scope["method"], path)
+            status, headers, body = render_error(self.api, error)
+            await send({"type": "http.response.start", "status": status, "headers": [
+                (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())] + [
+                (k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in headers.items()]})
+            await send({"type": "http.response.body", "body": body})
+
+    def allowed(self, path: str) -> list[str]:
+        relative = path[len(self.base_path):] if path.startswith(self.base_path) else path
+        return self.routes.allowed(relative or "/")
+
+
+def build_api_app(api: ApiDefinition, config: Any, base_path: str) -> ApiApp:
     """The API's app; building it validates the spec (a broken spec stops start-up)."""
     spec = raw_spec(api, config)
-    middlewares = [
-        ExceptionMiddleware,
-        MethodGuard,
-        Routing,
-        *([ResponseValidationMiddleware] if config.get("validate_responses") else []),
-        AuthMiddleware,
-        ControlsMiddleware,
-        ValidationMiddleware,
-        LifespanMiddleware,
-        ContextMiddleware,
-    ]
-    app = FastAsyncApp(
-        api.package,
-        middlewares=middlewares,
-        swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
-    )
-    app.add_api(
-        spec,
-        base_path=base_path,
-        resolver=RelativeResolver(api.package),
-        validate_responses=bool(config.get("validate_responses")),
-        api_definition=api,
-        max_body_bytes=int(config["max_body_bytes"]),
-    )
-    allow = AllowTable(app.middleware.apis[0].specification.get("paths", {}), base_path)
-
-    def handle(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-        error = as_api_error(exc, request.method, request.url.path, allow)
-        status, headers, body = render_error(api, error)
-        return ConnexionResponse(status_code=status, mimetype=JSON, content_type=JSON,
-                                 body=body, headers=headers)
-
-    for exc_class in (ApiError, ProblemException, HTTPException, Exception):
-        app.add_error_handler(exc_class, handle)
-    middleware = app.middleware
-    middleware.app, middleware.middleware_stack = middleware._build_middleware_stack()
-    return app
+    OpenAPISpecification._set_defaults(spec)
+    OpenAPISpecification._validate_spec(spec)
+    return ApiApp(api, config, base_path, spec)
 
 
 def raw_spec(api: ApiDefinition, config: Any) -> dict:

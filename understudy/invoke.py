@@ -1,10 +1,10 @@
-"""Calling a handler: Connexion's AsyncApp, with the per-request work done once.
+"""Calling a handler, with the per-request work done once.
 
 Connexion's AsyncOperation rebuilds its decorators, a URI parser and the handler's signature on
 every call, then parses the parameters and the body a second time. Here the handler's signature
 is read once, and the parameters and body come from the validation step, which has already
 parsed them with the same URI parser; Connexion's `get_arguments` maps them to arguments as
-Connexion would. Form bodies (files) and bodies that are not JSON go through Connexion's own
+Connexion would. Form bodies (with their files) go through Connexion's own
 path unchanged."""
 
 from __future__ import annotations
@@ -12,17 +12,19 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from connexion import AsyncApp
-from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp, AsyncOperation
+from connexion.apps.asynchronous import AsyncOperation
 from connexion.decorators.parameter import get_arguments, inspect_function_arguments, pythonic, sanitized
 from connexion.decorators.response import AsyncResponseDecorator
 from connexion.frameworks.starlette import Starlette as StarletteFramework
 from connexion.lifecycle import ConnexionResponse
+from connexion.http_facts import FORM_CONTENT_TYPES
 from connexion.utils import extract_content_type, split_content_type
+from starlette.formparsers import MultiPartException
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from .errors import ApiError, Violation
 from .validation import BODY_SCOPE_KEY, PARAMS_SCOPE_KEY
 
 
@@ -43,7 +45,7 @@ class FastOperation(AsyncOperation):
         self.responses = AsyncResponseDecorator(framework=StarletteFramework, jsonifier=jsonifier)
         consumes = [c.lower() for c in operation.consumes]
         self.default_mime = consumes[0] if consumes else "application/json"
-        self.json_only = all(c == "application/json" or c.endswith("+json") for c in consumes)
+        self.takes_forms = any(c in FORM_CONTENT_TYPES for c in consumes)
 
     @classmethod
     def from_operation(cls, operation, *, pythonic_params: bool, jsonifier) -> "FastOperation":
@@ -53,8 +55,12 @@ class FastOperation(AsyncOperation):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
         parsed = scope.get(PARAMS_SCOPE_KEY)
         mime = split_content_type(extract_content_type(scope["headers"]))[0] or self.default_mime
-        if parsed is None or not self.json_only or not (mime == "application/json" or mime.endswith("+json")):
-            return await super().__call__(scope, receive, send)  # Connexion's own path
+        if parsed is None or (self.takes_forms and mime in FORM_CONTENT_TYPES):
+            try:
+                return await super().__call__(scope, receive, send)  # Connexion's own path: files
+            except MultiPartException as error:
+                raise ApiError("malformed", "Request body could not be parsed",
+                               [Violation("body", "", error.message)])
         query, path = parsed
         kwargs = get_arguments(self.operation, path_params=path, query_params=query,
                                body=scope.get(BODY_SCOPE_KEY), files={}, arguments=self.arguments,
@@ -70,22 +76,3 @@ class FastOperation(AsyncOperation):
         else:
             response = self.responses.build_framework_response(result)
         await response(scope, receive, send)
-
-
-class FastApi(AsyncApi):
-    def make_operation(self, operation) -> FastOperation:
-        return FastOperation.from_operation(operation, pythonic_params=self.pythonic_params,
-                                            jsonifier=self.jsonifier)
-
-
-class FastASGIApp(AsyncASGIApp):
-    api_cls = FastApi
-
-
-class FastAsyncApp(AsyncApp):
-    """Connexion's AsyncApp whose operations call their handler the fast way."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._middleware_app = FastASGIApp()
-        self.middleware.app = self._middleware_app
