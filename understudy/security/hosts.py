@@ -49,9 +49,19 @@ class AllowedHosts:
         bind = (bind or "").strip()
         if bind not in WILDCARD_BINDS:
             self.exact.add(host_name(bind))
+        self._seen: dict[bytes, bool] = {}
 
     def admits(self, name: str) -> bool:
         return self.any or is_loopback(name) or name in self.exact or name.endswith(self.suffixes)
+
+    def admits_header(self, host: bytes) -> bool:
+        """`admits` for a raw Host header, remembered (a server sees few distinct ones)."""
+        found = self._seen.get(host)
+        if found is None:
+            if len(self._seen) > 256:
+                self._seen.clear()
+            found = self._seen[host] = self.admits(host_name(host.decode("latin-1")))
+        return found
 
 
 def misdirected(host: str) -> ApiError:
@@ -72,7 +82,7 @@ class HostGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not self.allowed.any:
-            host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
-            if host is not None and not self.allowed.admits(host_name(host)):
-                return await self.refuse(scope, receive, send, misdirected(host))
+            host = next((v for k, v in scope["headers"] if k == b"host"), None)
+            if host is not None and not self.allowed.admits_header(host):
+                return await self.refuse(scope, receive, send, misdirected(host.decode("latin-1")))
         await self.app(scope, receive, send)
