@@ -532,9 +532,8 @@ def test_an_overlong_url_is_the_apis_own_414_on_the_wire(socket_server, size):
     assert f"{len('/timekit/v2/bookings?search=') + size} bytes" in response.json()["error"]
 
 
-@pytest.mark.parametrize("max_sessions", [2])
-def test_an_evicted_session_is_announced(max_sessions, caplog):
-    with client_for({"apis": ["tiikr"], "max_sessions": max_sessions}) as c:
+def test_an_evicted_session_is_announced(caplog):
+    with client_for({"apis": ["tiikr"], "max_sessions": 2}) as c:
         answers = [c.get("/tiikr/api/v1/test", headers={**TIIKR, "X-Understudy-Session": f"s{i}"}) for i in range(3)]
         sessions = c.get("/__understudy/sessions").json()["sessions"]
     assert [a.headers.get("x-understudy-session-evicted") for a in answers] == [None, None, "s0"]
@@ -748,7 +747,7 @@ def test_a_huge_value_does_not_hold_up_other_requests(socket_server):
 
     def slow():
         done["slow"] = requests.post(f"{socket_server}/timbr/timbr/api/query/", headers=key(), timeout=120, json={
-            "ontology_name": SUPPLY, "query": "SELECT length(printf('%.*c', 300000000, 'x'))"}).status_code
+            "ontology_name": SUPPLY, "query": "SELECT length(printf('%.*c', 100000000, 'x'))"}).status_code
 
     thread = threading.Thread(target=slow)
     thread.start()
@@ -763,3 +762,6 @@ def test_a_huge_value_does_not_hold_up_other_requests(socket_server):
     assert blob.status_code == 400 and "larger than" in blob.json()["data"]
     assert done["slow"] in (200, 400)
 
+
+# -- cross-tenant reads and writes ---------------------------------------------------------------------------------
+# (rows for relationships and resource credentials that reach another tenant go here)
