@@ -67,6 +67,27 @@ class ApiDefinition:
         return self.status.get(error.kind, DEFAULT_STATUS.get(error.kind, 500))
 
     handlers: str | None = None  # the package operationIds resolve in; default: the built-in one
+    # A spec that is not a built-in one's file: already loaded and normalised (a user's spec).
+    document: dict | None = None
+    # JSON Schema validators for requests and responses: (schema) -> validator. Default: OpenAPI
+    # 3.0's (Draft 4 with nullable, readOnly, writeOnly); an OpenAPI 3.1 spec brings 2020-12's.
+    request_validator: Callable[[dict], Any] | None = None
+    response_validator: Callable[[dict], Any] | None = None
+    # Generated APIs (a user's spec): how operationIds resolve to handlers (a Connexion Resolver;
+    # default: relative to `package`), errors in the form each operation documents ((error,
+    # operation or None) -> (status, media type, body bytes)), the starting state (() -> {collection:
+    # documents}; default: fixtures/<name>/), header/query/cookie names the journal masks besides
+    # the engine's rule, and whether every operation is checked at start-up (False: on first use,
+    # for large specs).
+    resolver: Any = None
+    operation_error: Callable[[ApiError, dict | None], tuple[int, str | None, bytes]] | None = None
+    fixtures: Callable[[], dict] | None = None
+    secret_names: dict[str, set[str]] = field(default_factory=dict)
+    eager: bool = True
+    mistakes: list = field(default_factory=list)  # a user's spec's mistakes (file, pointer, message)
+    # A response body for `Prefer: code=` / `dynamic=true`: (media type object, random or None) ->
+    # value valid against its schema. Default: `examples.example_for`.
+    response_example: Callable[[dict, Any], Any] | None = None
 
     @property
     def package(self) -> str:

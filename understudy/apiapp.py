@@ -24,13 +24,14 @@ import yaml
 
 from .api import ApiDefinition
 from .auth import AuthOperation
-from .conformance import ResponseContract, ResponseValidation
+from .context import current_or_none as current_context
+from .conformance import ResponseContract, ResponseValidation, openapi30_response_validator
 from .controls import ControlsOperation
 from .errors import ApiError, Violation
 from .invoke import FastOperation
-from .responses import render_error
+from .responses import asgi_headers, render_error
 from .routing import HTTP_METHODS, MethodNotAllowed, NoRoute, RouteTable
-from .validation import ValidationOperation
+from .validation import ValidationOperation, compile_schema
 
 log = logging.getLogger("understudy")
 
@@ -125,13 +126,13 @@ class ApiApp:
         self.validate_responses = bool(config.get("validate_responses"))
         self.max_body_bytes = int(config["max_body_bytes"])
         self.jsonifier = Jsonifier()
-        self.resolver = RelativeResolver(api.package)
+        self.resolver = api.resolver or RelativeResolver(api.package)
         self.deref = Dereferencer(spec)
         self.components = self.deref(spec.get("components", {}))
         self.routes = RouteTable(spec.get("paths", {}))
         self.operations: dict[tuple[str, str], OpenAPIOperation] = {}
         self.chains: dict[tuple[str, str], Any] = {}
-        for route in self.routes.routes:  # resolve every handler now: a typo stops start-up
+        for route in self.routes.routes if api.eager else ():  # resolve every handler now: a typo stops start-up
             for method in route.methods:
                 self.chain_for(route.template, method, build=False)
 
@@ -156,11 +157,14 @@ class ApiApp:
         operation = self.operation(template, method)
         handler = FastOperation.from_operation(operation, pythonic_params=False, jsonifier=self.jsonifier)
         steps: Any = ContextOperation(handler, operation=operation)
-        steps = ValidationOperation(steps, operation=operation, max_body_bytes=self.max_body_bytes) if build else steps
-        steps = ControlsOperation(steps, operation=operation)
+        if build:
+            steps = ValidationOperation(steps, operation=operation, max_body_bytes=self.max_body_bytes,
+                                        compile=self.api.request_validator or compile_schema)
+        steps = ControlsOperation(steps, operation=operation, generate=self.api.response_example)
         steps = AuthOperation(steps, operation=operation, api_definition=self.api)
         if self.validate_responses:
-            steps = ResponseValidation(steps, ResponseContract(operation.responses))
+            steps = ResponseValidation(steps, ResponseContract(
+                operation.responses, self.api.response_validator or openapi30_response_validator))
         if build:
             self.chains[key] = steps
         return steps
@@ -175,10 +179,14 @@ class ApiApp:
             await send(message)
 
         path = scope["path"]
+        operation = None  # the operation's spec, once routing found it
         try:
-            relative = path[len(self.base_path):] if path.startswith(self.base_path) else path
-            route, method, params = self.routes.resolve(scope["method"], relative or "/")
+            route, method, params = self.routes.resolve(scope["method"], self.relative(path))
+            operation = self.spec["paths"][route.template][method.lower()]
             chain = self.chain_for(route.template, method)
+            context = current_context()
+            if context is not None:
+                context.scope = scope
             scope["path_params"] = params
             scope.setdefault("extensions", {})[ROUTING] = {
                 "api_base_path": self.base_path, "operation_id": self.operation(route.template, method).operation_id}
@@ -188,22 +196,28 @@ class ApiApp:
                 log.error("error after the response started on %s %s", scope["method"], path, exc_info=exc)
                 return
             error = as_api_error(exc, scope["method"], path)
-            status, headers, body = render_error(self.api, error)
-            await send({"type": "http.response.start", "status": status, "headers": [
-                (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())] + [
-                (k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in headers.items()]})
+            status, headers, body = render_error(self.api, error, operation)
+            await send({"type": "http.response.start", "status": status, "headers": asgi_headers(headers, body)})
             await send({"type": "http.response.body", "body": body})
 
-    def allowed(self, path: str) -> list[str]:
-        relative = path[len(self.base_path):] if path.startswith(self.base_path) else path
-        return self.routes.allowed(relative or "/")
+    def relative(self, path: str) -> str:
+        """The path below the API's base path (NoRoute for a path outside it)."""
+        if not path.startswith(self.base_path):
+            raise NoRoute(path)
+        rest = path[len(self.base_path):]
+        if rest and not rest.startswith("/"):
+            raise NoRoute(path)
+        return rest or "/"
 
 
 def build_api_app(api: ApiDefinition, config: Any, base_path: str) -> ApiApp:
-    """The API's app; building it validates the spec (a broken spec stops start-up)."""
+    """The API's app. A built-in spec is validated against the OpenAPI schema (a broken one stops
+    start-up); a user's was loaded by `understudy.spec`, which refuses what it cannot serve and
+    lists its mistakes (validating a 12 MiB spec here would take a minute)."""
     spec = raw_spec(api, config)
     OpenAPISpecification._set_defaults(spec)
-    OpenAPISpecification._validate_spec(spec)
+    if api.document is None:
+        OpenAPISpecification._validate_spec(spec)
     return ApiApp(api, config, base_path, spec)
 
 
@@ -213,9 +227,16 @@ def raw_spec(api: ApiDefinition, config: Any) -> dict:
     Connexion 3.3 appends path-level parameters to the operation's own list in place, once per
     middleware, so operations with both would check every path parameter several times.
     Parsed with libyaml when it is there (large specs take seconds with the pure-Python parser)."""
-    path = api.spec_path(config)
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    spec = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    if api.document is not None:
+        spec = api.document  # loaded for this server alone: no copy needed
+    else:
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        spec = yaml.load(api.spec_path(config).read_text(encoding="utf-8"), Loader=loader)
+    return merge_path_parameters(spec)
+
+
+def merge_path_parameters(spec: dict) -> dict:
+    """Path-level parameters moved into each operation of the path (in place)."""
 
     def identity(parameter: dict) -> tuple[str, str]:
         if "$ref" in parameter:  # a local reference, #/components/parameters/<name>

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Mapping
+from pathlib import Path
 from urllib.parse import urlparse
 
 from starlette.datastructures import Headers
@@ -19,14 +20,15 @@ from starlette.types import Receive, Scope, Send
 from . import admin, security
 from .admin_api import ADMIN
 from .api import ApiDefinition, discover, load_api
-from .apiapp import build_api_app, load_spec
+from .apiapp import build_api_app, load_spec, merge_path_parameters
 from .config import DEFAULTS, Config, build_config
+from .credentials import listed
 from .context import RequestContext, reset_current, set_current
 from .controls import RAW_SEND, Rules
 from .docs import public_spec
 from .errors import DEFAULT_STATUS, ApiError, Violation
 from .journal import request_query, request_record
-from .responses import error_response, json_response, render_error
+from .responses import asgi_headers, error_response, json_response, render_error
 from .security.limits import check_body
 from .stores import ENGINE, Sessions, check_name, load_fixtures, open_state
 from .stores import HEADER as SESSION_HEADER
@@ -35,7 +37,6 @@ log = logging.getLogger("understudy")
 
 DOC_PATHS = ("/ui", "/ui/", "/openapi.json")
 ADMIN_PREFIX = "/__understudy"
-ADMIN_PAGES = (ADMIN_PREFIX + "/ui", ADMIN_PREFIX + "/openapi.json", admin.ASSETS_URL + "/")  # the admin API's docs
 EVICTED_HEADER = "X-Understudy-Session-Evicted"
 
 
@@ -81,8 +82,14 @@ async def read_body(receive: Receive, limit: int) -> tuple[bytes, Receive]:
 
 
 def real_base_path(spec: dict) -> str:
+    """The path of the spec's first server URL, its variables at their defaults."""
     servers = spec.get("servers") or [{"url": "/"}]
-    return urlparse(servers[0]["url"]).path.rstrip("/")
+    server = servers[0] if isinstance(servers[0], dict) else {}
+    url = str(server.get("url") or "/")
+    for name, variable in (server.get("variables") or {}).items():
+        default = variable.get("default", "") if isinstance(variable, dict) else ""
+        url = url.replace("{" + name + "}", str(default))
+    return urlparse(url).path.rstrip("/")
 
 
 class Understudy:
@@ -90,7 +97,8 @@ class Understudy:
         self.config = config
         self.apis = {api.name: api for api in apis}
         root = config["root"]
-        fixtures = {api.name: load_fixtures(root / "fixtures" / api.name) for api in apis}
+        fixtures = {api.name: api.fixtures() if api.fixtures else load_fixtures(root / "fixtures" / api.name)
+                    for api in apis}
         state = open_state(config, fixtures)
         self.sessions = sessions or state.sessions
         self.journal = state.journal
@@ -99,7 +107,9 @@ class Understudy:
         single = config.get("single_api")
         self.mounts: dict[str, Mount] = {}
         for api in apis:
-            spec = load_spec(api, config)
+            # A built-in spec is served with its $refs inlined; a user's as written (a large
+            # spec's inlined form can be many times its size).
+            spec = load_spec(api, config) if api.document is None else merge_path_parameters(api.document)
             prefix = "" if single else f"/{api.name}"
             base_path = prefix + real_base_path(spec)
             app = build_api_app(api, config, base_path)
@@ -112,6 +122,7 @@ class Understudy:
         spec = load_spec(ADMIN, config)
         self.admin = Mount(ADMIN, ADMIN_PREFIX, "", build_api_app(ADMIN, config, ""),
                            public_spec(spec, ""), set(spec["paths"]))
+        self.admin_roots = {root(p) for p in spec["paths"]}  # /__understudy/reset, /__understudy/requests, ...
         self.router = admin.router(self)
         expose = sorted({h for api in apis for h in api.expose_headers})
         self.asgi = security.guard(self.dispatch, config, is_admin=self.is_admin_path, refuse=self.refuse,
@@ -135,10 +146,9 @@ class Understudy:
             return None
         return mount
 
-    @staticmethod
-    def is_admin_path(path: str) -> bool:
-        """Whether a path is the admin API's (its docs and assets are not)."""
-        return path.startswith(ADMIN_PREFIX) and not path.startswith(ADMIN_PAGES)
+    def is_admin_path(self, path: str) -> bool:
+        """Whether a path is the admin API's (its docs, assets and the index under it are not)."""
+        return path.startswith(ADMIN_PREFIX) and root(path) in self.admin_roots
 
     async def refuse(self, scope: Scope, receive: Receive, send: Send, error: ApiError) -> None:
         """Answer a request the security checks refused, in the format of the API its path
@@ -252,12 +262,8 @@ class Understudy:
                 log.error("error escaped %s", mount.name, exc_info=exc)
             if state["status"] is None:
                 status, err_headers, payload = render_error(mount.api, error)
-                await send_with_headers({
-                    "type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(payload)).encode())] + [
-                        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in err_headers.items()],
-                })
+                await send_with_headers({"type": "http.response.start", "status": status,
+                                         "headers": asgi_headers(err_headers, payload)})
                 await send({"type": "http.response.body", "body": payload})
         finally:
             reset_current(token)
@@ -300,13 +306,19 @@ class Understudy:
 
     # -- views the admin pages use ------------------------------------------------------------
     def credentials(self) -> dict[str, list[dict]]:
+        """Each API's demo credentials, each with the headers, query and cookies to send."""
         return {
-            name: mount.api.credentials(self.config, self.store.view(name)) if mount.api.credentials else []
+            name: listed(mount.api.credentials(self.config, self.store.view(name))) if mount.api.credentials else []
             for name, mount in self.mounts.items()
         }
 
     def reset(self, api: str | None = None, session: str | None = None) -> bool:
         return self.sessions.reset(session, api)
+
+
+def root(path: str) -> str:
+    """The first two segments of a path: `/__understudy/requests/7` -> `/__understudy/requests`."""
+    return "/".join(path.split("/", 3)[:3])
 
 
 def acceptable(accept: str | None, offered: tuple[str, ...]) -> bool:
@@ -360,14 +372,54 @@ def create_app(config: Mapping[str, Any] | None = None, sessions: Sessions | Non
     """Build the server. `config` overrides DEFAULTS and the environment (see config.py);
     `sessions` carries the state of a previous build over (hot reload)."""
     overrides = dict(config or {})
-    root = overrides.get("root", DEFAULTS["root"])
-    single = overrides.get("single_api")
-    names = [single] if single else (overrides.get("apis") or discover(root))
-    apis = [load_api(name) for name in names]
+    if overrides.get("specs"):  # a user's specs: served with generated behaviour
+        apis = user_apis(overrides)
+        if len(apis) == 1:
+            overrides["single_api"] = apis[0].name
+    else:
+        root = overrides.get("root", DEFAULTS["root"])
+        single = overrides.get("single_api")
+        names = [single] if single else (overrides.get("apis") or discover(root))
+        apis = [load_api(name) for name in names]
     settings: dict[str, Any] = {}
     for api in apis:
         settings.update(api.settings)
     return Understudy(build_config(overrides, settings), apis, sessions)
+
+
+def user_apis(config: Mapping[str, Any]) -> list[ApiDefinition]:
+    """The specs `understudy serve SPEC [SPEC ...]` names (files, folders, URLs, `NAME=SPEC`), each
+    mounted with generated behaviour and `--handlers`, `--fixtures`, `--credentials` applied (with
+    several specs, each API's own `DIR/<name>/` when it exists)."""
+    from .generated.mount import definition
+    from .spec import lint, load_specs
+
+    named: list[tuple[str | None, str]] = []
+    for source in config["specs"]:
+        name, sep, rest = str(source).partition("=")
+        named.append((name, rest) if sep and "/" not in name and not name.startswith(("http", ".")) else (None, source))
+    specs = load_specs([source for _, source in named], allow_remote_refs=bool(config.get("allow_remote_refs")))
+    given = [name for name, _ in named]
+    if len(given) == len(specs):
+        for spec, name in zip(specs, given):
+            if name:
+                spec.name = name
+    several = len(specs) > 1
+
+    def folder(option: str, name: str) -> Path | None:
+        value = config.get(option)
+        if not value:
+            return None
+        path = Path(value)
+        return path / name if several and (path / name).is_dir() else path
+
+    apis = []
+    for spec in specs:
+        api = definition(spec, handlers=folder("handlers", spec.name), fixtures=folder("fixtures", spec.name),
+                         credentials=config.get("credentials"), any_credential=bool(config.get("any_credential")))
+        api.mistakes = lint(spec)
+        apis.append(api)
+    return apis
 
 
 def app_from_environment() -> Understudy:

@@ -74,6 +74,8 @@ def parse_basic(header: str) -> tuple[str, str] | None:
 def extract(scheme: dict, headers: Headers, query: QueryParams, cookies: dict) -> Any:
     """The credential a security scheme names, or MISSING."""
     kind = scheme.get("type")
+    if kind in ("oauth2", "openIdConnect"):  # tokens come as bearer tokens
+        kind, scheme = "http", {"type": "http", "scheme": "bearer"}
     if kind == "http":
         header = headers.get("authorization")
         if not header:

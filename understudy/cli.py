@@ -10,6 +10,10 @@ from typing import Any
 
 from .api import discover, load_api
 from .config import DEFAULTS
+from .generated.mount import ApiDefinitionError
+from .spec import SpecError
+
+SpecProblem = (SpecError, ApiDefinitionError)  # a user's spec or handlers that cannot be served
 
 
 def credential_lines(server) -> list[str]:
@@ -38,14 +42,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
         state = os.path.join(scratch.name, "state.sqlite")
     overrides: dict[str, Any] = {"host": args.host, "port": args.port, "single_api": args.api, "state": state,
                                  "cors_origins": args.cors_origin, "allowed_hosts": args.allowed_host,
-                                 "admin_token": args.admin_token}
-    if args.reload:
-        from .reload import Reloader
+                                 "admin_token": args.admin_token, **spec_options(args)}
+    try:
+        if args.reload:
+            from .reload import Reloader
 
-        reloader = Reloader(lambda sessions=None: create_app(overrides, sessions), DEFAULTS["root"])
-        server, app = reloader.current, reloader
-    else:
-        server = app = create_app(overrides)
+            reloader = Reloader(lambda sessions=None: create_app(overrides, sessions), watched(args))
+            server, app = reloader.current, reloader
+        else:
+            server = app = create_app(overrides)
+    except SpecProblem as problem:
+        print(f"understudy: {problem}", file=sys.stderr)
+        return 2
+    mistakes = report_mistakes(server, strict=args.strict)
+    if mistakes and args.strict:
+        return 2
     print_banner(server, args, workers, state if args.state else None)
     options = {"host": args.host, "port": args.port, "log_level": args.log_level, "access_log": args.access_log,
                "http": http_protocol()}
@@ -59,6 +70,36 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if scratch is not None:
             scratch.cleanup()
     return 0
+
+
+def spec_options(args: argparse.Namespace) -> dict[str, Any]:
+    """A user's specs and how to serve them (see `app.user_apis`)."""
+    if not args.specs:
+        return {}
+    return {"specs": args.specs, "handlers": args.handlers, "fixtures": args.fixtures,
+            "credentials": args.credentials, "any_credential": args.any_credential,
+            "allow_remote_refs": args.allow_remote_refs}
+
+
+def watched(args: argparse.Namespace) -> list:
+    """What `--reload` watches: the specs (and --handlers / --fixtures), or the built-in APIs."""
+    from pathlib import Path
+
+    if not args.specs:
+        return [DEFAULTS["root"] / folder for folder in ("openapi", "handlers", "fixtures")]
+    paths = [Path(s.partition("=")[2] if "=" in s and "/" not in s.partition("=")[0] else s) for s in args.specs]
+    return [p for p in paths + [Path(d) for d in (args.handlers, args.fixtures) if d] if not str(p).startswith("http")]
+
+
+def report_mistakes(server, strict: bool) -> list[str]:
+    """A user's spec's mistakes, each once with file and JSON pointer: served anyway, or refused
+    with --strict."""
+    lines = [f"  {m}" for mount in server.mounts.values() for m in mount.api.mistakes]
+    if lines:
+        head = ("understudy: refusing the spec (--strict):" if strict
+                else "understudy: the spec has mistakes; serving it anyway (--strict refuses them):")
+        print("\n".join([head] + lines), file=sys.stderr if strict else sys.stdout)
+    return lines
 
 
 def print_banner(server, args: argparse.Namespace, workers: int, state: str | None) -> None:
@@ -77,7 +118,7 @@ def print_banner(server, args: argparse.Namespace, workers: int, state: str | No
     print()
     print(f"Index: {origin}/   Reset: POST {origin}/__understudy/reset   Journal: {origin}/__understudy/requests")
     if args.reload:
-        print("Watching openapi/, handlers/ and fixtures/ for changes (one worker).")
+        print("Watching " + ", ".join(str(p) for p in watched(args)) + " for changes (one worker).")
     for warning in startup_warnings(server.config):
         print(f"warning: {warning}", file=sys.stderr)
     sys.stdout.flush()
@@ -112,8 +153,22 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="understudy", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="serve every API (or one, at the root)")
-    serve.add_argument("--api", choices=apis, help="serve only this API, at the root, with its real paths")
+    serve = sub.add_parser("serve", help="serve every API (or one, at the root), or your own specs")
+    serve.add_argument("specs", nargs="*", metavar="SPEC",
+                       help="your own OpenAPI 3.0/3.1 or Swagger 2.0 spec: a file, a folder, an http(s) URL, "
+                            "or NAME=SPEC; one is served at the root, several each under /<name>. "
+                            "Without SPEC: the five built-in APIs")
+    serve.add_argument("--api", choices=apis, help="serve only this built-in API, at the root, with its real paths")
+    serve.add_argument("--handlers", metavar="DIR",
+                       help="Python modules whose functions, named by operationId, replace the generated "
+                            "behaviour (the one way your own code runs)")
+    serve.add_argument("--fixtures", metavar="DIR", help="the starting state: <resource>.json per inferred resource")
+    serve.add_argument("--credentials", metavar="FILE", help="your own credentials per security scheme (YAML/JSON)")
+    serve.add_argument("--any-credential", action="store_true",
+                       help="accept any well-formed credential (as Prism does) instead of the demo ones")
+    serve.add_argument("--strict", action="store_true", help="refuse a spec with mistakes instead of serving it")
+    serve.add_argument("--allow-remote-refs", action="store_true",
+                       help="follow $refs to http(s) URLs (refused by default)")
     serve.add_argument("--host", default=DEFAULTS["host"])
     serve.add_argument("--port", type=int, default=DEFAULTS["port"])
     serve.add_argument("--log-level", default="warning")

@@ -21,6 +21,7 @@ class RequestContext:
     session: str | None = None  # X-Understudy-Session, when the request names one
     take_rule: Callable[[str], Any] | None = None  # a session control for this operation, if any
     extras: dict[str, Any] = field(default_factory=dict)  # API-specific per-request values
+    scope: Any = None  # the ASGI scope, once routing found the operation
 
 
 _current: ContextVar[RequestContext] = ContextVar("understudy_request")
@@ -36,6 +37,10 @@ def reset_current(token) -> None:
 
 def current() -> RequestContext:
     return _current.get()
+
+
+def current_or_none() -> RequestContext | None:
+    return _current.get(None)
 
 
 def store() -> StoreView:

@@ -120,11 +120,12 @@ def _string(schema: dict, rng: random.Random, deterministic: bool) -> str:
     return "".join(rng.choice(string.ascii_letters) for _ in range(rng.randint(max(low, 1), max(high, 1))))
 
 
-def from_regex(pattern: str, rng: random.Random) -> str:
-    """A string matching `pattern` (anchors respected; lookarounds unsupported)."""
+def from_regex(pattern: str, rng: random.Random, matches=None) -> str:
+    """A string matching `pattern` (anchors respected; lookarounds unsupported), checked with
+    `matches(pattern, text)` (default `re.search`)."""
     parsed = sre_parse.parse(pattern)
     text = _emit(list(parsed), rng)
-    if not re.search(pattern, text):
+    if not (matches or re.search)(pattern, text):
         raise ValueError(pattern)
     return text
 

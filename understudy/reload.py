@@ -16,44 +16,48 @@ from starlette.types import Receive, Scope, Send
 
 from .api import HANDLERS
 
-WATCHED = ("openapi", "handlers", "fixtures")
+SUFFIXES = (".py", ".yaml", ".yml", ".json")
+USER_HANDLERS = "understudy_user_handlers_"  # a --handlers folder's package (generated/mount.py)
 
 
-def snapshot(root: Path) -> dict[str, float]:
+def snapshot(watched: list[Path]) -> dict[str, float]:
     files = {}
-    for folder in WATCHED:
-        for path in (root / folder).rglob("*"):
-            if path.is_file() and path.suffix in (".py", ".yaml", ".yml", ".json"):
+    for place in watched:
+        found = place.rglob("*") if place.is_dir() else [place] if place.exists() else []
+        for path in found:
+            if path.is_file() and path.suffix in SUFFIXES:
                 files[str(path)] = path.stat().st_mtime_ns
     return files
 
 
 def forget_handlers() -> None:
-    for name in [m for m in sys.modules if m == HANDLERS or m.startswith(HANDLERS + ".")]:
+    for name in [m for m in sys.modules if m == HANDLERS or m.startswith(HANDLERS + ".")
+                 or m.startswith(USER_HANDLERS)]:
         del sys.modules[name]
     importlib.invalidate_caches()
 
 
 class Reloader:
-    def __init__(self, build: Callable[..., object], root: Path, interval: float = 0.5,
+    def __init__(self, build: Callable[..., object], watched: list[Path], interval: float = 0.5,
                  log: Callable[[str], None] = lambda line: print(line, flush=True)):
+        """`watched`: files and folders; a change under a folder named `fixtures` resets the state."""
         self.build = build
-        self.root = root
+        self.watched = [Path(p) for p in watched]
         self.interval = interval
         self.log = log
         self.current = build()
-        self.seen = snapshot(root)
+        self.seen = snapshot(self.watched)
         self.task: asyncio.Task | None = None
 
     def check(self) -> bool:
         """Rebuild if something changed; True when a new server was swapped in."""
-        now = snapshot(self.root)
+        now = snapshot(self.watched)
         if now == self.seen:
             return False
         changed = sorted(p for p in set(now) | set(self.seen) if now.get(p) != self.seen.get(p))
         self.seen = now
-        fixtures_changed = any(Path(p).is_relative_to(self.root / "fixtures") for p in changed)
-        names = ", ".join(str(Path(p).relative_to(self.root)) for p in changed)
+        fixtures_changed = any("fixtures" in Path(p).parts for p in changed)
+        names = ", ".join(changed)
         forget_handlers()
         try:
             keep = None if fixtures_changed else self.current.sessions

@@ -28,16 +28,28 @@ def empty_response(status: int = 204, headers: dict[str, str] | None = None) -> 
     return Response(b"", status_code=status, headers=headers)
 
 
-def render_error(api: ApiDefinition, error: ApiError) -> tuple[int, dict[str, str], bytes]:
-    """(status, headers, body) of an error in the API's own wire format."""
-    status = api.status_for(error)
+def render_error(api: ApiDefinition, error: ApiError, operation: dict | None = None) -> tuple[int, dict[str, str], bytes]:
+    """(status, headers with Content-Type, body) of an error in the API's own wire format (in the
+    form the operation documents, for an API that renders errors per operation)."""
     headers = dict(error.headers)
+    if api.operation_error is not None:
+        status, media_type, payload = api.operation_error(error, operation)
+    else:
+        status = api.status_for(error)
+        media_type, payload = JSON, dumps(api.render_error(error, status))
     if status == 401 and api.www_authenticate and "WWW-Authenticate" not in headers:
         headers["WWW-Authenticate"] = api.www_authenticate
-    body = api.render_error(error, status)
-    return status, headers, dumps(body)
+    if media_type:
+        headers["Content-Type"] = media_type
+    return status, headers, payload
+
+
+def asgi_headers(headers: dict[str, str], body: bytes) -> list[tuple[bytes, bytes]]:
+    """Response headers as ASGI sends them, with Content-Length."""
+    return [(b"content-length", str(len(body)).encode())] + [
+        (k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in headers.items()]
 
 
 def error_response(api: ApiDefinition, error: ApiError) -> Response:
     status, headers, body = render_error(api, error)
-    return Response(body, status_code=status, headers=headers, media_type=JSON)
+    return Response(body, status_code=status, headers=headers)

@@ -28,6 +28,7 @@ PARAMS_SCOPE_KEY = "understudy.params"  # (query, path) as Connexion's URI parse
 
 
 def compile_schema(schema: dict) -> Draft4Validator:
+    """A request validator for an OpenAPI 3.0 schema (Draft 4 with `nullable`, `readOnly`...)."""
     return Draft4RequestValidator(schema, format_checker=FORMATS)
 
 
@@ -66,7 +67,7 @@ def _coerce_scalar(value: str, schema: dict) -> Any:
 
 
 class ValidationOperation:
-    def __init__(self, next_app, *, operation, max_body_bytes: int = 1_048_576, **_: Any):
+    def __init__(self, next_app, *, operation, max_body_bytes: int = 1_048_576, compile=compile_schema, **_: Any):
         self.next_app = next_app
         self.operation = operation
         self.max_body_bytes = max_body_bytes
@@ -75,7 +76,7 @@ class ValidationOperation:
         )
         self.params = [
             (p["in"], p["name"], bool(p.get("required")), p.get("schema", {}),
-             compile_schema(p.get("schema", {})))
+             compile(p.get("schema", {})))
             for p in operation.parameters
         ]
         self.consumes = [c.lower() for c in operation.consumes]
@@ -83,7 +84,7 @@ class ValidationOperation:
         request_body = operation.request_body
         self.body_required = bool(request_body.get("required", False))
         self.body_validators = MediaTypeDict(
-            (mime.lower(), compile_schema(media["schema"]))
+            (mime.lower(), compile(media["schema"]))
             for mime, media in request_body.get("content", {}).items()
             if "schema" in media
         )

@@ -1,0 +1,332 @@
+"""Generated behaviour: bodies always valid, credentials checked, resources inferred and kept,
+answers negotiated, client errors in the documented form."""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+
+import pytest
+
+from understudy.errors import ApiError, Violation
+from understudy.generated import Bodies, Credentials, GeneratedOperation, client_error, infer, negotiate, secret_names
+from understudy.generated.handler import json_patch, merge_patch
+from understudy.spec.load import from_text
+from understudy.stores import MemoryStore
+
+pytestmark = pytest.mark.once
+
+PETS = """openapi: 3.0.3
+info: {title: Pets, version: '1'}
+components:
+  securitySchemes:
+    basic: {type: http, scheme: basic}
+    bearer: {type: http, scheme: bearer}
+    key: {type: apiKey, in: header, name: Ocp-Apim-Subscription-Key}
+    query: {type: apiKey, in: query, name: api_key}
+    cookie: {type: apiKey, in: cookie, name: session}
+    oauth: {type: oauth2, flows: {clientCredentials: {tokenUrl: 'https://a/t', scopes: {read: r, write: w}}}}
+    oidc: {type: openIdConnect, openIdConnectUrl: 'https://a/.well-known'}
+  schemas:
+    Pet:
+      type: object
+      required: [id, name]
+      properties:
+        id: {type: integer, readOnly: true}
+        name: {type: string, minLength: 1}
+        tag: {type: string, nullable: true}
+        created: {type: string, format: date-time, readOnly: true}
+    Error:
+      type: object
+      required: [code, message]
+      properties: {code: {type: integer}, message: {type: string}}
+paths:
+  /pets:
+    get:
+      parameters:
+        - {name: limit, in: query, schema: {type: integer}}
+        - {name: offset, in: query, schema: {type: integer}}
+        - {name: tag, in: query, schema: {type: string}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [data, total]
+                properties: {data: {type: array, items: {$ref: '#/components/schemas/Pet'}}, total: {type: integer}}
+    post:
+      requestBody: {content: {application/json: {schema: {$ref: '#/components/schemas/Pet'}}}}
+      responses:
+        '201': {description: created, content: {application/json: {schema: {$ref: '#/components/schemas/Pet'}}}}
+        '422': {description: bad, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
+  /pets/{petId}:
+    parameters: [{name: petId, in: path, required: true, schema: {type: integer}}]
+    get:
+      responses:
+        '200':
+          description: ok
+          headers: {X-Rate-Limit: {schema: {type: integer, minimum: 10}}}
+          content:
+            application/json: {schema: {$ref: '#/components/schemas/Pet'}}
+            application/xml: {schema: {$ref: '#/components/schemas/Pet'}}
+    patch:
+      requestBody: {content: {application/merge-patch+json: {schema: {type: object}}}}
+      responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Pet'}}}}}
+    delete:
+      responses: {'204': {description: gone}}
+  /ping:
+    get:
+      responses:
+        '200':
+          description: ok
+          content:
+            text/plain: {schema: {type: string}, example: pong}
+            '*/*': {schema: {type: object, properties: {ok: {type: boolean}}}}
+"""
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return from_text("pets.yaml", PETS)
+
+
+@pytest.fixture(scope="module")
+def bodies(spec):
+    return Bodies(spec)
+
+
+# -- bodies ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("dialect, schema", [
+    ("3.0", {"type": "string", "pattern": "^[A-Z]{3}-[0-9]{4}$"}),
+    ("3.0", {"type": "string", "minLength": 20, "maxLength": 25}),
+    ("3.0", {"type": "string", "format": "uuid"}),
+    ("3.0", {"type": "integer", "minimum": 10, "maximum": 20, "multipleOf": 7}),
+    ("3.0", {"type": "number", "minimum": 0, "maximum": 1, "exclusiveMaximum": True}),
+    ("3.0", {"type": "integer", "format": "int32", "minimum": 2147483000}),
+    ("3.0", {"type": "array", "minItems": 3, "uniqueItems": True, "items": {"type": "integer"}}),
+    ("3.0", {"type": "array", "minItems": 2, "uniqueItems": True, "items": {"type": "string", "enum": ["a", "b"]}}),
+    ("3.0", {"allOf": [{"$ref": "#/components/schemas/Pet"}, {"required": ["tag"]}]}),
+    ("3.0", {"oneOf": [{"type": "object", "properties": {"a": {"type": "string"}}},
+                       {"type": "object", "properties": {"b": {"type": "integer"}}}]}),
+    ("3.0", {"anyOf": [{"type": "string", "maxLength": 2}, {"type": "integer"}]}),
+    ("3.0", {"type": "object", "minProperties": 2, "additionalProperties": {"type": "boolean"}}),
+    ("3.0", {"type": "string", "nullable": True, "enum": [None]}),
+    ("3.0", {"not": {"type": "string"}}),
+    ("3.1", {"type": ["null", "integer"], "exclusiveMinimum": 4}),
+    ("3.1", {"const": {"a": 1}}),
+    ("3.1", {"prefixItems": [{"type": "string"}, {"type": "boolean"}], "items": False}),
+    ("3.1", {"type": "array", "contains": {"type": "integer", "minimum": 100}, "items": {"type": "integer"}}),
+    ("3.1", {"type": "string", "examples": ["bad", "ok-1"], "pattern": "-"}),
+])
+def test_generated_values_validate(dialect, schema):
+    spec = from_text("s.yaml", PETS.replace("openapi: 3.0.3", f"openapi: {dialect}.0"))
+    made = Bodies(spec)
+    for rng in (None, random.Random(1), random.Random(2)):
+        value = made.value(schema, "response", rng)
+        assert spec.validator(schema, "response").is_valid(value), value
+
+
+@pytest.mark.parametrize("direction, absent", [("response", "secret"), ("request", "id")])
+def test_read_and_write_only(direction, absent):
+    spec = from_text("s.yaml", PETS)
+    schema = {"type": "object", "required": ["id", "secret"], "properties": {
+        "id": {"type": "integer", "readOnly": True}, "secret": {"type": "string", "writeOnly": True}}}
+    assert absent not in Bodies(spec).value(schema, direction)
+
+
+# -- credentials -------------------------------------------------------------------------------
+@pytest.mark.parametrize("scheme, part, name", [
+    ("basic", "headers", "Authorization"),
+    ("bearer", "headers", "Authorization"),
+    ("key", "headers", "Ocp-Apim-Subscription-Key"),
+    ("query", "query", "api_key"),
+    ("cookie", "cookies", "session"),
+    ("oauth", "headers", "Authorization"),
+    ("oidc", "headers", "Authorization"),
+])
+def test_each_scheme_has_a_demo_credential_that_its_verifier_accepts(spec, scheme, part, name):
+    creds = Credentials(spec)
+    entry = next(e for e in creds.listing() if e["scheme"] == scheme)
+    value = entry[part][name]
+    credential = _extracted(spec.document["components"]["securitySchemes"][scheme], value)
+    assert creds.verifiers[scheme](credential)["scheme"] == scheme
+    assert Credentials(spec).listing() == creds.listing()  # deterministic
+
+
+def _extracted(scheme: dict, value: str):
+    """What the engine's extraction hands a verifier."""
+    if scheme.get("scheme") == "basic":
+        user, _, password = base64.b64decode(value.split(" ", 1)[1]).decode().partition(":")
+        return (user, password)
+    if scheme["type"] in ("oauth2", "openIdConnect") or scheme.get("scheme") == "bearer":
+        return value.split(" ", 1)[1]
+    return value
+
+
+@pytest.mark.parametrize("scheme, credential, kind", [
+    ("basic", ("demo", "wrong"), "unauthorized"),
+    ("bearer", "nope", "unauthorized"),
+    ("key", "", "unauthorized"),
+])
+def test_wrong_credentials_are_refused(spec, scheme, credential, kind):
+    with pytest.raises(ApiError) as caught:
+        Credentials(spec).verifiers[scheme](credential)
+    assert caught.value.kind == kind
+
+
+def test_credentials_file_and_scopes(spec, tmp_path):
+    path = tmp_path / "creds.yaml"
+    path.write_text("oauth: {token: t-read, scopes: [read]}\nbasic: [{username: a, password: b}]\n")
+    creds = Credentials(spec, path=path)
+    assert creds.verifiers["oauth"]("t-read", scopes=["read"])["scopes"] == ["read"]
+    with pytest.raises(ApiError) as caught:
+        creds.verifiers["oauth"]("t-read", scopes=["write"])
+    assert caught.value.kind == "forbidden"
+    assert creds.verifiers["basic"](("a", "b"))["subject"] == "a"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("nope: {token: x}\n", "'nope' is not a security scheme"),
+    ("basic: {username: a}\n", "needs username and password"),
+    ("- a\n", "maps security scheme names"),
+])
+def test_bad_credentials_files(spec, tmp_path, text, message):
+    from understudy.spec import SpecError
+
+    path = tmp_path / "creds.yaml"
+    path.write_text(text)
+    with pytest.raises(SpecError, match=message):
+        Credentials(spec, path=path)
+
+
+def test_any_credential_accepts_any_well_formed_one(spec):
+    creds = Credentials(spec, any_credential=True)
+    assert creds.verifiers["basic"](("who", "ever"))["subject"] == "who"
+    with pytest.raises(ApiError):
+        creds.verifiers["bearer"]("  ")
+
+
+def test_secret_names(spec):
+    assert secret_names(spec.document) == {"headers": {"authorization", "ocp-apim-subscription-key"},
+                                           "query": {"api_key"}, "cookies": {"session"}}
+
+
+# -- resources and answers --------------------------------------------------------------------
+def test_inferred_resource(spec):
+    resource = infer(spec, {}).resources[0]
+    assert (resource.name, resource.id_param, resource.id_kind, resource.id_field, resource.list_wrap,
+            resource.paging.start, resource.paging.size, resource.filters) == \
+        ("pets", "petId", "integer", "id", "data", "offset", "limit", {"tag": "tag"})
+
+
+@pytest.mark.parametrize("overrides, name, id_field", [
+    ({"resources": {"animals": {"collection": "/pets", "item": "/pets/{petId}", "id": "name"}}}, "animals", "name"),
+    ({"resources": {"pets": False}}, None, None),
+])
+def test_overrides(spec, overrides, name, id_field):
+    found = infer(spec, overrides).resources
+    assert [(r.name, r.id_field) for r in found] == ([(name, id_field)] if name else [])
+
+
+@pytest.fixture
+def world(spec, bodies):
+    resources = infer(spec, {})
+    store = MemoryStore({"pets": {}}).view("pets")
+
+    def call(method, path, accept=None, **kwargs):
+        return GeneratedOperation(spec, bodies, resources, method, path).answer(store=store, accept=accept, **kwargs)
+    return call
+
+
+def test_post_get_patch_list_delete(world, spec):
+    created = world("post", "/pets", body={"name": "Rex", "tag": "dog"})
+    pet = json.loads(created.body)
+    assert (created.status, pet["id"], pet["name"]) == (201, 1, "Rex")
+    assert spec.validator({"$ref": "#/components/schemas/Pet"}).is_valid(pet)
+    read = world("get", "/pets/{petId}", path_params={"petId": 1})
+    assert (read.status, json.loads(read.body)["name"], int(read.headers["X-Rate-Limit"]) >= 10) == (200, "Rex", True)
+    patched = world("patch", "/pets/{petId}", path_params={"petId": 1}, body={"tag": None, "name": "Max"})
+    assert json.loads(patched.body)["name"] == "Max" and "tag" not in json.loads(patched.body)
+    world("post", "/pets", body={"name": "Tom", "tag": "cat"})
+    listed = json.loads(world("get", "/pets", query={"tag": "cat"}).body)
+    assert ([p["name"] for p in listed["data"]], listed["total"]) == (["Tom"], 1)
+    paged = json.loads(world("get", "/pets", query={"limit": "1", "offset": "1"}).body)
+    assert [p["name"] for p in paged["data"]] == ["Tom"]
+    assert world("delete", "/pets/{petId}", path_params={"petId": 1}).status == 204
+    gone = world("get", "/pets/{petId}", path_params={"petId": 1})
+    assert (gone.status, gone.media_type, json.loads(gone.body)["status"]) == (404, "application/problem+json", 404)
+
+
+@pytest.mark.parametrize("accept, media_type, body", [
+    (None, "text/plain", b"pong"),
+    ("text/plain", "text/plain", b"pong"),
+    ("application/json", "application/json", None),
+    ("application/xml;q=0.5, */*;q=0.1", "application/json", None),  # */* documented: answered as JSON
+])
+def test_negotiated_answers(world, accept, media_type, body):
+    answer = world("get", "/ping", accept=accept)
+    assert answer.media_type == media_type and (body is None or answer.body == body)
+
+
+def test_xml_and_406(world):
+    world("post", "/pets", body={"name": "Rex"})
+    assert world("get", "/pets/{petId}", accept="application/xml", path_params={"petId": 1}).body.startswith(b"<?xml")
+    with pytest.raises(ApiError) as caught:
+        world("get", "/pets/{petId}", accept="image/png", path_params={"petId": 1})
+    assert caught.value.kind == "not_acceptable"
+
+
+@pytest.mark.parametrize("accept, offered, chosen", [
+    ("application/json", ["application/xml", "application/json"], "application/json"),
+    ("text/*", ["application/json", "text/csv"], "text/csv"),
+    ("text/html", ["text/*"], "text/*"),
+    ("application/json;q=0, */*", ["application/json", "text/plain"], "text/plain"),
+    ("image/png", ["application/json"], None),
+])
+def test_negotiate(accept, offered, chosen):
+    assert negotiate(accept, offered) == chosen
+
+
+@pytest.mark.parametrize("patch, result", [
+    ({"a": None}, {"b": {"c": 1}}),
+    ({"b": {"d": 2}}, {"a": 1, "b": {"c": 1, "d": 2}}),
+])
+def test_merge_patch(patch, result):
+    assert merge_patch({"a": 1, "b": {"c": 1}}, patch) == result
+
+
+@pytest.mark.parametrize("ops, result", [
+    ([{"op": "replace", "path": "/a", "value": 2}], {"a": 2, "b": [1]}),
+    ([{"op": "add", "path": "/b/-", "value": 2}], {"a": 1, "b": [1, 2]}),
+    ([{"op": "move", "from": "/a", "path": "/c"}], {"b": [1], "c": 1}),
+    ([{"op": "test", "path": "/a", "value": 9}], "unprocessable"),
+    ([{"op": "remove", "path": "/zz"}], "unprocessable"),
+])
+def test_json_patch(ops, result):
+    if result == "unprocessable":
+        with pytest.raises(ApiError, match="cannot be applied"):
+            json_patch({"a": 1, "b": [1]}, ops)
+    else:
+        assert json_patch({"a": 1, "b": [1]}, ops) == result
+
+
+# -- client errors ------------------------------------------------------------------------------
+@pytest.mark.parametrize("path, method, kind, status, media_type", [
+    ("/pets", "post", "validation", 422, "application/json"),  # documented 422 with its schema
+    ("/pets", "get", "validation", 400, "application/problem+json"),  # nothing documented
+    ("/pets/{petId}", "get", "not_found", 404, "application/problem+json"),
+])
+def test_client_errors(spec, bodies, path, method, kind, status, media_type):
+    operation = spec.document["paths"][path][method]
+    error = ApiError(kind, "Request is not valid", [Violation("body", "/name", "too short")])
+    got_status, got_type, payload = client_error(bodies, operation, error)
+    body = json.loads(payload)
+    assert (got_status, got_type) == (status, media_type)
+    if media_type == "application/json":
+        assert spec.validator({"$ref": "#/components/schemas/Error"}).is_valid(body)
+        assert "body /name: too short" in body["message"]
+    else:
+        assert body["status"] == status and body["type"] == "about:blank"

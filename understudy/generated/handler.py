@@ -1,0 +1,529 @@
+"""The generated answer of one operation: for a resource (see `resources`), what the store holds,
+shaped by the response schema so every answer validates; for any other operation, the
+operation's example or a body generated from its schema. The media type is chosen by `Accept`
+among those documented (406 when none fits), documented response headers are sent, and an
+unknown id is 404 (the operation's documented 404, else RFC 9457 problem+json).
+
+    op = GeneratedOperation(spec, bodies, resources, "get", "/pets/{petId}")   # once per operation
+    answer = op.answer(path_params={"petId": 1}, query={}, body=None, accept="*/*", store=view)
+    answer.status, answer.headers, answer.body, answer.media_type
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+from xml.sax.saxutils import escape as xml_escape
+
+from ..errors import ApiError, Violation, not_found
+from ..spec.load import Spec
+from ..spec.walk import operations, resolve
+from ..stores.base import clone
+from .bodies import Bodies, Unsatisfiable
+from .problems import client_error
+from .resources import Resource, Resources, _properties, stored
+
+JSON = "application/json"
+SUCCESS_BY_ROLE = {"create": ("201", "200"), "delete": ("204", "200", "202")}
+TOTAL_FIELDS = ("total", "total_count", "totalCount", "count", "totalItems", "total_items", "totalResults")
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    media_type: str | None = None
+
+
+def negotiate(accept: str | None, offered: list[str]) -> str | None:
+    """The documented media type an `Accept` header admits best (q-values and wildcards, the most
+    specific range deciding), the first documented one when there is no Accept; None when none
+    fits (-> 406)."""
+    if not offered:
+        return None
+    if not accept or not accept.strip():
+        return offered[0]
+    ranges = []
+    for i, part in enumerate(accept.split(",")):
+        bits = [b.strip() for b in part.split(";")]
+        q = 1.0
+        for bit in bits[1:]:
+            if bit.lower().startswith("q="):
+                try:
+                    q = float(bit[2:])
+                except ValueError:
+                    q = 0.0
+        if bits[0]:
+            ranges.append((bits[0].lower(), q, i))
+    best, best_rank = None, None
+    for j, mime in enumerate(offered):
+        base = mime.split(";")[0].strip().lower()
+        matching = [(_specificity(p), q) for p, q, _ in ranges if _matches(p, base)]
+        if not matching:
+            continue
+        q = max(matching)[1]  # the most specific range that matches decides (RFC 9110)
+        if q > 0 and (best_rank is None or (q, -j) > best_rank):
+            best, best_rank = mime, (q, -j)
+    return best
+
+
+def _matches(pattern: str, mime: str) -> bool:
+    if pattern == "*/*" or mime == "*/*":
+        return True
+    p_type, _, p_sub = pattern.partition("/")
+    m_type, _, m_sub = mime.partition("/")
+    if m_sub == "*":  # a documented `text/*` answers any text type asked for
+        return p_type == m_type or p_type == "*"
+    return p_type == m_type and (p_sub == "*" or p_sub == m_sub)
+
+
+def _specificity(pattern: str) -> int:
+    return 0 if pattern == "*/*" else 1 if pattern.endswith("/*") else 2
+
+
+def _is_json(mime: str) -> bool:
+    base = mime.split(";")[0].strip().lower()
+    return base in (JSON, "*/*", "application/*") or base.endswith("+json")
+
+
+def concrete(mime: str, accept: str | None) -> str:
+    """The Content-Type to send for a documented media type (a wildcard becomes a real type)."""
+    base = mime.split(";")[0].strip().lower()
+    if base in ("*/*", "application/*"):
+        return JSON
+    if base == "text/*":
+        return "text/plain"
+    if base.endswith("/*"):
+        return base[:-1] + "octet-stream"
+    return mime
+
+
+def render(value: Any, media_type: str, schema: dict | None = None) -> bytes:
+    """A value in a media type: JSON, text, a small XML document, or bytes."""
+    base = media_type.split(";")[0].strip().lower()
+    if value is None and not _is_json(base):
+        return b""
+    if _is_json(base):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    if base.startswith("text/") and not base.endswith("xml"):
+        return (value if isinstance(value, str) else json.dumps(value)).encode()
+    if base.endswith("xml"):
+        root = ((schema or {}).get("xml") or {}).get("name", "root") if isinstance(schema, dict) else "root"
+        return ('<?xml version="1.0" encoding="UTF-8"?>' + _xml(root, value)).encode()
+    return value.encode() if isinstance(value, str) else json.dumps(value).encode()
+
+
+def _xml(tag: str, value: Any) -> str:
+    if isinstance(value, dict):
+        inner = "".join(_xml(k, v) for k, v in value.items())
+    elif isinstance(value, list):
+        inner = "".join(_xml("item", v) for v in value)
+    elif value is None:
+        inner = ""
+    else:
+        inner = xml_escape(str(value).lower() if isinstance(value, bool) else str(value))
+    return f"<{tag}>{inner}</{tag}>"
+
+
+class GeneratedOperation:
+    """One operation's generated behaviour, compiled once (lazily, on its first call)."""
+
+    def __init__(self, spec: Spec, bodies: Bodies, resources: Resources, method: str, path: str):
+        self.spec, self.bodies = spec, bodies
+        self.method, self.path = method.lower(), path
+        found = next((op for op in operations(spec.document) if op.path == path and op.method == self.method), None)
+        if found is None:
+            raise KeyError(f"{method.upper()} {path} is not an operation of the spec")
+        self.operation = found.operation
+        role = resources.role(self.method, path)
+        self.role, self.resource = role.role, role.resource
+        self.status, self.response = self._success()
+
+    def _success(self) -> tuple[int, dict]:
+        responses = self.operation.get("responses") or {}
+        preferred = SUCCESS_BY_ROLE.get(self.role, ())
+        keys = [k for k in preferred if k in responses] + sorted(k for k in responses if str(k)[:1] == "2")
+        if not keys:
+            keys = [k for k in ("2XX", "2xx", "default") if k in responses]
+        if not keys:
+            return (201 if self.role == "create" else 200), {}
+        key = keys[0]
+        status = int(key) if key.isdigit() else (201 if self.role == "create" else 200)
+        return status, resolve(self.spec.document, responses[key]) or {}
+
+    # -- answering ---------------------------------------------------------------------------
+    def answer(self, *, path_params: dict | None = None, query: dict | None = None, body: Any = None,
+               accept: str | None = None, store: Any = None, rng: random.Random | None = None) -> Answer:
+        path_params, query = path_params or {}, query or {}
+        content = self.response.get("content") or {}
+        media = None
+        if content:
+            media = negotiate(accept, list(content))
+            if media is None:
+                raise ApiError("not_acceptable", "None of the media types in Accept can be answered",
+                               [Violation("header", "Accept", "documented: " + ", ".join(content))])
+        try:
+            value = self._value(path_params, query, body, store, media, rng)
+        except ApiError as error:
+            if error.kind != "not_found":
+                raise
+            status, media_type, payload = client_error(self.bodies, self.operation, error)
+            return Answer(status, {}, payload, media_type)
+        headers = self._headers(rng)
+        if media is None or self.status in (204, 304):
+            return Answer(self.status, headers, b"", None)
+        schema = (content[media] or {}).get("schema") if isinstance(content[media], dict) else None
+        media_type = concrete(media, accept)
+        return Answer(self.status, headers, render(value, media_type, resolve(self.spec.document, schema or {})),
+                      media_type)
+
+    def _value(self, path_params: dict, query: dict, body: Any, store: Any, media: str | None,
+               rng: random.Random | None) -> Any:
+        if self.resource is not None and store is not None:
+            return getattr(self, "_" + self.role.replace("-", "_"))(self.resource, path_params, query, body, store,
+                                                                    media)
+        return self.example(media, rng)
+
+    def example(self, media: str | None, rng: random.Random | None = None) -> Any:
+        """The success body: the media type's own valid example, else generated."""
+        if media is None:
+            return None
+        entry = (self.response.get("content") or {}).get(media) or {}
+        if rng is None:
+            ok, value = self.bodies.example_of(entry, "response")
+            if ok:
+                return clone(value)
+        if "schema" not in entry:
+            return None
+        return self._generate(entry["schema"], rng)
+
+    def _generate(self, schema: Any, rng: random.Random | None = None) -> Any:
+        try:
+            return self.bodies.value(schema, "response", rng)
+        except Unsatisfiable as error:
+            raise ApiError("internal", f"The spec's response schema admits no value: {error}") from None
+
+    def _headers(self, rng: random.Random | None) -> dict[str, str]:
+        out = {}
+        for name, header in (self.response.get("headers") or {}).items():
+            header = resolve(self.spec.document, header)
+            if name.lower() in ("content-type", "content-length") or not isinstance(header, dict):
+                continue
+            value = self._generate(header.get("schema") or {"type": "string"}, rng)
+            out[name] = value if isinstance(value, str) else json.dumps(value) if isinstance(value, (dict, list)) \
+                else str(value).lower() if isinstance(value, bool) else str(value)
+        return out
+
+    # -- resource roles ----------------------------------------------------------------------
+    def _schema(self, media: str | None) -> dict | None:
+        entry = (self.response.get("content") or {}).get(media) if media else None
+        return entry.get("schema") if isinstance(entry, dict) else None
+
+    def _find(self, resource: Resource, path_params: dict, store: Any) -> dict:
+        key = str(path_params.get(resource.id_param))
+        found = store.get(resource.name, key)
+        parents = {p: str(path_params.get(p)) for p in resource.parents}
+        if found is None or any(found.get("parents", {}).get(p, v) != v for p, v in parents.items()):
+            raise not_found(resource.name, key)
+        return found
+
+    def _item_answer(self, resource: Resource, document: dict, media: str | None) -> Any:
+        schema = self._schema(media)
+        if schema is None:
+            return document
+        return self._shaped(schema, document, resource.item_wrap)
+
+    def _shaped(self, schema: dict, document: Any, wrap: str | None) -> Any:
+        """The stored document as the response schema asks: the document, with what the schema
+        requires and it lacks taken from a generated answer (in its `wrap` property for an
+        envelope); optional generated fields only where the document alone does not validate."""
+        for fill_optional in (False, True):
+            base = self._generate(schema)
+            if wrap and isinstance(base, dict):
+                inner_schema = (_properties(self.spec.document, schema).get(wrap) or {})
+                base[wrap] = self._overlay(base.get(wrap), document, None if fill_optional else inner_schema)
+            else:
+                base = self._overlay(base, document, None if fill_optional else schema)
+            if self.bodies.valid(schema, base, "response"):
+                return base
+        return self._generate(schema)
+
+    def _overlay(self, base: Any, document: Any, schema: Any = None) -> Any:
+        """`document` over `base`; with `schema`, only the base's properties it requires."""
+        if not isinstance(base, dict) or not isinstance(document, dict):
+            return clone(document) if document is not None else base
+        required = set(_required(self.spec.document, schema)) if schema is not None else set(base)
+        out = {k: v for k, v in base.items() if k in required}
+        out.update(clone(document))
+        return out
+
+    def _fit(self, resource: Resource, schema: dict, candidate: dict, base: dict) -> dict:
+        """`candidate` with each property the document schema refuses replaced by the generated
+        one (or dropped), and as a whole the generated document when the answer still fails."""
+        props = _properties(self.spec.document, resource.item_schema)
+        item = resolve(self.spec.document, resource.item_schema)
+        closed = isinstance(item, dict) and item.get("additionalProperties") is False
+        shaped = {}
+        for name, value in candidate.items():
+            if name in props:
+                if self.bodies.valid(props[name], value, "response"):
+                    shaped[name] = value
+                elif name in base:
+                    shaped[name] = base[name]
+            elif not closed:
+                shaped[name] = value
+        answer = self._generate(schema)
+        if resource.item_wrap and isinstance(answer, dict):
+            answer[resource.item_wrap] = self._overlay(answer.get(resource.item_wrap), shaped)
+        else:
+            answer = self._overlay(answer, shaped)
+        if self.bodies.valid(schema, answer, "response"):
+            return shaped
+        return dict(base)
+
+    def _new_key(self, resource: Resource, body: Any, store: Any) -> Any:
+        if resource.id_kind == "integer":
+            return store.next_id(resource.name)
+        if resource.id_kind == "uuid":
+            return str(uuid.uuid4())
+        given = body.get(resource.id_field) if isinstance(body, dict) and resource.id_field else None
+        if isinstance(given, str) and given and store.get(resource.name, given) is None:
+            return given
+        return f"{resource.name}-{store.next_id(resource.name)}"
+
+    def _document(self, resource: Resource, body: Any, key: Any, path_params: dict, media: str | None) -> dict:
+        """What is stored: the body, with the id and parent values where the schema has them, and
+        the rest of the answer's required fields generated, kept only where the answer validates."""
+        document = dict(body) if isinstance(body, dict) else {}
+        if resource.id_field:
+            document[resource.id_field] = key
+        for parent in resource.parents:
+            if parent in (resource.item_schema.get("properties") or {}):
+                document[parent] = path_params.get(parent)
+        schema = self._schema(media)
+        if schema is None:
+            return document
+        base = self._generate(schema)
+        inner = base.get(resource.item_wrap) if resource.item_wrap and isinstance(base, dict) else base
+        inner = inner if isinstance(inner, dict) else {}
+        needed = set(_required(self.spec.document, resource.item_schema))
+        fitted = self._fit(resource, schema, {**{k: v for k, v in inner.items() if k in needed}, **document}, inner)
+        if resource.id_field and resource.id_field in document:
+            fitted[resource.id_field] = key
+        return fitted
+
+    def _create(self, resource: Resource, path_params: dict, query: dict, body: Any, store: Any, media):
+        with store.atomic():
+            key = self._new_key(resource, body, store)
+            document = self._document(resource, body, key, path_params, media)
+            parents = {p: str(path_params.get(p)) for p in resource.parents}
+            store.insert(resource.name, stored(resource, str(key), document, parents))
+        return self._item_answer(resource, document, media)
+
+    def _read(self, resource: Resource, path_params: dict, query: dict, body: Any, store: Any, media):
+        return self._item_answer(resource, self._find(resource, path_params, store)["document"], media)
+
+    def _replace(self, resource: Resource, path_params: dict, query: dict, body: Any, store: Any, media):
+        with store.atomic():
+            found = self._find(resource, path_params, store)
+            key = found["document"].get(resource.id_field, found["id"]) if resource.id_field else found["id"]
+            document = self._document(resource, body, key, path_params, media)
+            store.update(resource.name, found["id"], {"document": document})
+        return self._item_answer(resource, document, media)
+
+    def _merge(self, resource: Resource, path_params: dict, query: dict, body: Any, store: Any, media):
+        return self._change(resource, path_params, store, media, lambda doc: merge_patch(doc, body))
+
+    def _json_patch(self, resource: Resource, path_params: dict, query: dict, body: Any, store: Any, media):
+        return self._change(resource, path_params, store, media, lambda doc: json_patch(doc, body))
+
+    def _change(self, resource: Resource, path_params: dict, store: Any, media, change) -> Any:
+        with store.atomic():
+            found = self._find(resource, path_params, store)
+            document = change(clone(found["document"]))
+            if resource.id_field and resource.id_field in found["document"]:
+                document[resource.id_field] = found["document"][resource.id_field]
+            schema = self._schema(media)
+            if schema is not None and isinstance(document, dict):
+                base = self._generate(schema)
+                inner = base.get(resource.item_wrap) if resource.item_wrap and isinstance(base, dict) else base
+                document = self._fit(resource, schema, document, inner if isinstance(inner, dict) else {})
+            store.update(resource.name, found["id"], {"document": document})
+        return self._item_answer(resource, document, media)
+
+    def _delete(self, resource: Resource, path_params: dict, query: dict, body: Any, store: Any, media):
+        with store.atomic():
+            found = self._find(resource, path_params, store)
+            store.delete(resource.name, found["id"])
+        return self._item_answer(resource, found["document"], media) if media else None
+
+    def _list(self, resource: Resource, path_params: dict, query: dict, body: Any, store: Any, media):
+        parents = {p: str(path_params.get(p)) for p in resource.parents}
+        filters = {field: str(query[param]) for param, field in resource.filters.items()
+                   if query.get(param) not in (None, "")}
+
+        def keep(entry: dict) -> bool:
+            doc = entry.get("document") or {}
+            return all(entry.get("parents", {}).get(p, v) == v for p, v in parents.items()) and all(
+                _text(doc.get(f)) == v for f, v in filters.items())
+
+        everything = store.filter(resource.name, keep)
+        everything.sort(key=lambda e: (0, int(e["id"])) if str(e["id"]).isdigit() else (1, str(e["id"])))
+        documents = [e["document"] for e in _page(resource, query, everything)]
+        schema = self._schema(media)
+        if schema is None:
+            return documents
+        return self._listed(schema, resource, documents, len(everything))
+
+    def _listed(self, schema: dict, resource: Resource, documents: list, total: int) -> Any:
+        resolved = resolve(self.spec.document, schema)
+        items_schema = None
+        base = self._generate(schema)
+        if resource.list_wrap and isinstance(base, dict):
+            holder = resolve(self.spec.document, (resolved.get("properties") or {}).get(resource.list_wrap, {}))
+            items_schema = holder.get("items") if isinstance(holder, dict) else None
+        elif isinstance(resolved, dict):
+            items_schema = resolved.get("items")
+        shaped = [self._shaped(items_schema, d, None) if isinstance(items_schema, dict) else d for d in documents]
+        if resource.list_wrap and isinstance(base, dict):
+            base[resource.list_wrap] = shaped
+            for name in TOTAL_FIELDS:
+                if isinstance(base.get(name), int) and not isinstance(base.get(name), bool):
+                    before = base[name]
+                    base[name] = total
+                    if not self.bodies.valid(schema, base, "response"):
+                        base[name] = before
+            answer = base
+        else:
+            answer = shaped
+        if self.bodies.valid(schema, answer, "response"):
+            return answer
+        return self._generate(schema)
+
+
+def _required(document: dict, schema: Any, depth: int = 0) -> list[str]:
+    schema = resolve(document, schema)
+    if not isinstance(schema, dict) or depth > 6:
+        return []
+    names = [r for r in schema.get("required") or [] if isinstance(r, str)]
+    for part in schema.get("allOf") or []:
+        names += _required(document, part, depth + 1)
+    return names
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def _page(resource: Resource, query: dict, entries: list) -> list:
+    paging = resource.paging
+    if paging is None:
+        return entries
+    size = _int(query.get(paging.size) if paging.size else None, paging.default_size)
+    if paging.style == "offset":
+        start = _int(query.get(paging.start) if paging.start else None, 0)
+    else:
+        start = (_int(query.get(paging.start), paging.first_page) - paging.first_page) * size
+    return entries[max(start, 0):max(start, 0) + max(size, 0)]
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        return int(value) if value is not None and value != "" else default
+    except (TypeError, ValueError):
+        return default
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396 JSON merge patch."""
+    if not isinstance(patch, dict):
+        return clone(patch)
+    out = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = merge_patch(out.get(key), value)
+    return out
+
+
+def json_patch(document: Any, operations_: Any) -> Any:
+    """RFC 6902 JSON Patch (add, remove, replace, move, copy, test); a failing operation is a 422
+    naming it, and nothing is changed."""
+    if not isinstance(operations_, list):
+        raise ApiError("unprocessable", "A JSON Patch is a list of operations",
+                       [Violation("body", "", "expected an array of operations")])
+    doc = clone(document)
+    for i, op in enumerate(operations_):
+        try:
+            doc = _apply(doc, op)
+        except (KeyError, IndexError, ValueError, TypeError) as error:
+            raise ApiError("unprocessable", "The JSON Patch cannot be applied",
+                           [Violation("body", f"/{i}", str(error) or "cannot be applied")]) from None
+    return doc
+
+
+def _tokens(pointer: str) -> list[str]:
+    if pointer == "":
+        return []
+    if not pointer.startswith("/"):
+        raise ValueError(f"{pointer!r} is not a JSON pointer")
+    return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
+
+
+def _parent(doc: Any, pointer: str) -> tuple[Any, str]:
+    tokens = _tokens(pointer)
+    if not tokens:
+        raise ValueError("the whole document cannot be the target")
+    node = doc
+    for token in tokens[:-1]:
+        node = node[int(token)] if isinstance(node, list) else node[token]
+    return node, tokens[-1]
+
+
+def _get(doc: Any, pointer: str) -> Any:
+    node = doc
+    for token in _tokens(pointer):
+        node = node[int(token)] if isinstance(node, list) else node[token]
+    return node
+
+
+def _apply(doc: Any, op: Any) -> Any:
+    if not isinstance(op, dict) or "op" not in op or "path" not in op:
+        raise ValueError("each operation has `op` and `path`")
+    kind, path = op["op"], op["path"]
+    if kind == "test":
+        if _get(doc, path) != op.get("value"):
+            raise ValueError(f"test failed at {path}")
+        return doc
+    if kind in ("move", "copy"):
+        value = clone(_get(doc, op["from"]))
+        if kind == "move":
+            doc = _apply(doc, {"op": "remove", "path": op["from"]})
+        return _apply(doc, {"op": "add", "path": path, "value": value})
+    if path == "" and kind in ("add", "replace"):
+        return clone(op.get("value"))
+    parent, last = _parent(doc, path)
+    if kind == "add":
+        if isinstance(parent, list):
+            parent.insert(len(parent) if last == "-" else int(last), clone(op["value"]))
+        else:
+            parent[last] = clone(op["value"])
+    elif kind == "remove":
+        del parent[int(last) if isinstance(parent, list) else last]
+    elif kind == "replace":
+        if isinstance(parent, list):
+            parent[int(last)] = clone(op["value"])
+        else:
+            if last not in parent:
+                raise KeyError(f"nothing at {path}")
+            parent[last] = clone(op["value"])
+    else:
+        raise ValueError(f"unknown op {kind!r}")
+    return doc
