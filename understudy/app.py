@@ -122,7 +122,7 @@ class Understudy:
         spec = load_spec(ADMIN, config)
         self.admin = Mount(ADMIN, ADMIN_PREFIX, "", build_api_app(ADMIN, config, ""),
                            public_spec(spec, ""), set(spec["paths"]))
-        self.admin_roots = {root(p) for p in spec["paths"]}  # /__understudy/reset, /__understudy/requests, ...
+        self.admin_roots = {first_segments(p) for p in spec["paths"]}  # /__understudy/reset, /__understudy/requests, ...
         self.router = admin.router(self)
         expose = sorted({h for api in apis for h in api.expose_headers})
         self.asgi = security.guard(self.dispatch, config, is_admin=self.is_admin_path, refuse=self.refuse,
@@ -148,7 +148,7 @@ class Understudy:
 
     def is_admin_path(self, path: str) -> bool:
         """Whether a path is the admin API's (its docs, assets and the index under it are not)."""
-        return path.startswith(ADMIN_PREFIX) and root(path) in self.admin_roots
+        return path.startswith(ADMIN_PREFIX) and first_segments(path) in self.admin_roots
 
     async def refuse(self, scope: Scope, receive: Receive, send: Send, error: ApiError) -> None:
         """Answer a request the security checks refused, in the format of the API its path
@@ -316,7 +316,7 @@ class Understudy:
         return self.sessions.reset(session, api)
 
 
-def root(path: str) -> str:
+def first_segments(path: str) -> str:
     """The first two segments of a path: `/__understudy/requests/7` -> `/__understudy/requests`."""
     return "/".join(path.split("/", 3)[:3])
 
