@@ -195,7 +195,10 @@ def served_spec(server: Server, api: str) -> dict:
 
 
 def reset(server: Server) -> None:
-    status, body = http("POST", server.origin + "/__understudy/reset")
+    """Reset through the admin API, with the admin token the server was given in the environment."""
+    from understudy.security.admin_token import ENV, auth_headers
+
+    status, body = http("POST", server.origin + "/__understudy/reset", headers=auth_headers(os.environ.get(ENV)))
     if status != 200:
         raise RuntimeError(f"reset answered {status}: {body[:200]!r}")
 

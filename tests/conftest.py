@@ -23,7 +23,8 @@ OPENAPI = BUILTIN / "openapi"
 FIXTURES = BUILTIN / "fixtures"
 SEEDS = ROOT.parent / "shared" / "seeds"
 
-TEST_CONFIG = {"validate_responses": True, "journal_size": 200}
+TEST_CONFIG = {"validate_responses": True, "journal_size": 200,
+               "allowed_hosts": ["testserver"]}  # the Host Starlette's TestClient sends
 STORE = os.environ.get("UNDERSTUDY_TEST_STORE", "memory")  # the store this pass runs the suite on
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 

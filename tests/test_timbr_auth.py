@@ -18,6 +18,7 @@ from starlette.testclient import TestClient
 from understudy.builtin.handlers.timbr.auth import fernet, make_bearer, make_jwt
 from timbr_support import ADMIN, ANALYST, API, MARKETER, PRIVATE_KEY, PUBLIC_KEY, SEGMENTS, SUPPLY, key, rsa_pair
 from understudy.app import create_app
+from conftest import TEST_CONFIG
 
 PRIVATE, PUBLIC = PRIVATE_KEY, PUBLIC_KEY
 OTHER_PRIVATE, _ = rsa_pair()
@@ -237,7 +238,7 @@ def test_forbidden(client, user, method, path, body, message):
 
 def test_jwt_settings_from_create_app():
     """Settings passed to create_app reach the verifier (here: JWT on, an RS256 public key)."""
-    app = create_app({"apis": ["timbr"], "validate_responses": True, **RS})
+    app = create_app({**TEST_CONFIG, "apis": ["timbr"], **RS})
     with TestClient(app) as client:
         response = client.get(f"{API}/get_ontologies/", headers=token(ADMIN, key=PRIVATE, algorithm="RS256")(app.config))
     assert response.status_code == 200

@@ -35,7 +35,7 @@ def test_bodies_are_json(client, content, content_type, status):
 
 # -- time -----------------------------------------------------------------------------------------
 
-RAW_APP = create_app({"apis": ["timekit"]})
+RAW_APP = create_app({"apis": ["timekit"], "allowed_hosts": ["testserver"]})
 
 
 @pytest.fixture

@@ -23,11 +23,12 @@ NEEDS_STATE = {
     "takaro GET /gameserver/import/{id}": "an import job exists after POST /gameserver/import",
     "takaro GET /player/me": "the demo root user has no linked player",
     "takaro GET /module/{moduleId}/gameserver/{gameServerId}/installation": "the example module is not installed there",
-    "takaro GET /auth/discord": "redirects to Discord's OAuth page, which understudy does not serve",
     "timbr GET /api/fetch_conversation_history/": "the example conversation is analyst's, not the admin's",
     "timbr GET /api/fetch_conversation_history": "the example conversation is analyst's, not the admin's",
     "timbr GET /openapi/get-async-results/{response_id}": "a result exists after a query with x-async: true",
 }
+# Reads that redirect to another site: the test client follows, and understudy refuses that Host (421).
+ELSEWHERE = {"takaro GET /auth/discord": "redirects to Discord's OAuth page, a host understudy does not answer"}
 
 
 def cases(kind: str) -> list:
@@ -41,7 +42,8 @@ def cases(kind: str) -> list:
             if case.missing:  # Swagger UI does not execute without a required value
                 continue
             if kind == "reads" and case.method == "get":
-                found.append(pytest.param(name, case, NEEDS_STATE.get(ident), id=ident))
+                expected = 404 if ident in NEEDS_STATE else 421 if ident in ELSEWHERE else None
+                found.append(pytest.param(name, case, expected, id=ident))
             elif kind == "optional" and case.optional:
                 found.append(pytest.param(name, case, id=ident))
     return found
@@ -54,14 +56,14 @@ def send(app, client, name, case, with_optional=True):
 
 def test_every_known_exception_is_a_read():
     reads = {p.id for p in cases("reads")}
-    assert set(NEEDS_STATE) <= reads
+    assert set(NEEDS_STATE) | set(ELSEWHERE) <= reads
 
 
-@pytest.mark.parametrize("name, case, needs_state", cases("reads"))
-def test_every_read_answers_2xx_as_prefilled(app, client, name, case, needs_state):
+@pytest.mark.parametrize("name, case, expected", cases("reads"))
+def test_every_read_answers_2xx_as_prefilled(app, client, name, case, expected):
     response = send(app, client, name, case)
-    if needs_state:
-        assert response.status_code == 404, needs_state
+    if expected:
+        assert response.status_code == expected, response.text[:300]
     else:
         assert response.status_code < 300, response.text[:300]
 

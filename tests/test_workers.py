@@ -33,7 +33,7 @@ def test_requests_are_served_by_several_workers(workers):
     with ThreadPoolExecutor(24) as pool:
         for _ in range(20):  # the kernel spreads connections unevenly when load is light
             list(pool.map(lambda _: fresh_get(f"{workers}/api/v1/test", auth=OWNER), range(48)))
-            entries = fresh_get(f"{workers}/__understudy/requests", params={"api": "tiikr"}).json()["requests"]
+            entries = fresh_get(f"{workers}/__understudy/requests", params={"api": "tiikr", "limit": 1000}).json()["requests"]
             seen = {e["worker"] for e in entries}
             if len(seen) == 2:
                 break

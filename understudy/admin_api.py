@@ -11,6 +11,7 @@ from .api import ApiDefinition
 from .context import current, header
 from .controls import parse_prefer
 from .errors import ApiError, Violation, not_found
+from .journal import brief
 from .responses import json_response
 from .stores import HEADER as SESSION_HEADER
 
@@ -44,10 +45,23 @@ async def reset(api: str | None = None, session: str | None = None):
     return json_response({"reset": api or "all", "session": session})
 
 
-async def requests(api=None, operation=None, method=None, path=None, status=None, session=None):
-    entries = server().journal.entries(api=api, operationId=operation, method=method, path=path,
+async def requests(api=None, operation=None, method=None, path=None, status=None, session=None,
+                   since=None, limit=100):
+    """Without `since`, the latest `limit` matching entries; with it, the first `limit` after it.
+    Bodies are cut to journal_list_body_bytes (the whole entry: GET /requests/{id})."""
+    entries = server().journal.entries(since=since, api=api, operationId=operation, method=method, path=path,
                                        status=status, session=session)
-    return json_response({"requests": entries, "count": len(entries)})
+    more = len(entries) > limit
+    page = entries[:limit] if since is not None else entries[-limit:]
+    cut = int(current().config["journal_list_body_bytes"])
+    return json_response({"requests": [brief(e, cut) for e in page], "count": len(page), "more": more})
+
+
+async def request_entry(id: int):  # noqa: A002 - the spec's parameter name
+    found = next((e for e in server().journal.entries(since=id - 1) if e["id"] == id), None)
+    if found is None:
+        raise not_found("Journal entry", id)
+    return json_response(found)
 
 
 async def clear_requests():

@@ -16,10 +16,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from starlette.datastructures import Headers
-from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Receive, Scope, Send
 
-from . import admin
+from . import admin, security
 from .admin_api import ADMIN
 from .api import ApiDefinition, discover, load_api
 from .apiapp import build_api_app, load_spec, merge_path_parameters
@@ -29,15 +28,18 @@ from .credentials import listed
 from .context import RequestContext, reset_current, set_current
 from .controls import RAW_SEND, Rules
 from .docs import public_spec
-from .errors import ApiError, Violation
-from .journal import request_record
-from .responses import asgi_headers, render_error
+from .errors import DEFAULT_STATUS, ApiError, Violation
+from .journal import request_query, request_record
+from .responses import asgi_headers, error_response, json_response, render_error
+from .security.limits import check_body
 from .stores import ENGINE, Sessions, check_name, load_fixtures, open_state
 from .stores import HEADER as SESSION_HEADER
 
 log = logging.getLogger("understudy")
 
 DOC_PATHS = ("/ui", "/ui/", "/openapi.json")
+ADMIN_PREFIX = "/__understudy"
+EVICTED_HEADER = "X-Understudy-Session-Evicted"
 
 
 @dataclass
@@ -121,21 +123,19 @@ class Understudy:
             if api.on_start:
                 api.on_start(config)
         spec = load_spec(ADMIN, config)
-        self.admin = Mount(ADMIN, "/__understudy", "", build_api_app(ADMIN, config, ""),
+        self.admin = Mount(ADMIN, ADMIN_PREFIX, "", build_api_app(ADMIN, config, ""),
                            public_spec(spec, ""), set(spec["paths"]))
+        self.admin_roots = {first_segments(p) for p in spec["paths"]}  # /__understudy/reset, /__understudy/requests, ...
         self.router = admin.router(self)
         expose = sorted({h for api in apis for h in api.expose_headers})
-        self.asgi = CORSMiddleware(
-            NoChallengeForScripts(self.dispatch), allow_origin_regex=config["cors_origins"], allow_credentials=True,
-            allow_methods=["*"], allow_headers=["*"], expose_headers=expose, max_age=600,
-        )
+        self.asgi = security.guard(NoChallengeForScripts(self.dispatch), config, is_admin=self.is_admin_path,
+                                   refuse=self.refuse, expose=expose + [EVICTED_HEADER])
 
     # -- routing --------------------------------------------------------------------------
     def mount_for(self, path: str) -> Mount | None:
         """The API a path belongs to, or None for the engine's own pages."""
-        if path.startswith("/__understudy"):
-            return self.admin if path in self.admin.spec_paths or path.startswith("/__understudy/controls/") \
-                or path.startswith("/__understudy/sessions/") else None
+        if path.startswith(ADMIN_PREFIX):
+            return self.admin if self.is_admin_path(path) else None
         if self.config.get("single_api"):
             mount = next(iter(self.mounts.values()))
             rest = path
@@ -148,6 +148,21 @@ class Understudy:
         if (rest in DOC_PATHS or rest in ("/", "", admin.FAVICON)) and rest not in mount.spec_paths:
             return None
         return mount
+
+    def is_admin_path(self, path: str) -> bool:
+        """Whether a path is the admin API's (its docs, assets and the index under it are not)."""
+        return path.startswith(ADMIN_PREFIX) and first_segments(path) in self.admin_roots
+
+    async def refuse(self, scope: Scope, receive: Receive, send: Send, error: ApiError) -> None:
+        """Answer a request the security checks refused, in the format of the API its path
+        belongs to (the engine's pages: {"error": message})."""
+        mount = self.mount_for(scope["path"])
+        if mount is None:
+            status = error.status or DEFAULT_STATUS.get(error.kind, 400)
+            response = json_response({"error": error.message}, status, error.headers)
+        else:
+            response = error_response(mount.api, error)
+        await response(scope, receive, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope[RAW_SEND] = send  # the server's own send, for faults that break the connection
@@ -172,6 +187,12 @@ class Understudy:
         ctx = RequestContext(api=ADMIN.name, store=self.store.view(ADMIN.name), config=self.config,
                              base_url="", headers=Headers(scope=scope), extras={"server": self})
         token = set_current(ctx)
+        try:
+            body, receive = await read_body(receive, int(self.config["max_body_bytes"]))
+            check_body(body, int(self.config["max_json_depth"]))
+        except ApiError as error:
+            reset_current(token)
+            return await self.refuse(scope, receive, send, error)
         try:
             await self.admin.app(scope, receive, send)
         finally:
@@ -208,14 +229,15 @@ class Understudy:
             mount.name, self.short_operation_id(mount, operation_id), scope["method"], scope["path"], session)
         token = set_current(ctx)
         state: dict[str, Any] = {"status": None}
+        announce: dict[str, str] = {}  # headers the engine adds (a session evicted)
         body = b""
         scope.setdefault("extensions", {})  # shared with Connexion's copies: routing lands here
 
         async def send_with_headers(message: dict) -> None:
             if message["type"] == "http.response.start":
                 state["status"] = message["status"]
-                if mount.api.response_headers:
-                    extra = mount.api.response_headers(ctx)
+                if mount.api.response_headers or announce:
+                    extra = {**(mount.api.response_headers(ctx) if mount.api.response_headers else {}), **announce}
                     message = {**message, "headers": list(message.get("headers", [])) + [
                         (k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in extra.items()
                     ]}
@@ -223,9 +245,15 @@ class Understudy:
 
         try:
             if session is not None:
-                ctx.store = self.sessions.store(check_name(session)).view(mount.name)
+                store, evicted = self.sessions.open(check_name(session))
+                ctx.store = store.view(mount.name)
+                if evicted:
+                    announce[EVICTED_HEADER] = ", ".join(evicted)
+                    log.warning("session %s dropped to make room for %s (more than max_sessions=%s)",
+                                ", ".join(evicted), session, self.config["max_sessions"])
             self.check_length(headers)
             body, receive = await read_body(receive, int(self.config["max_body_bytes"]))
+            check_body(body, int(self.config["max_json_depth"]))
             if mount.api.accept:
                 check_accept(headers.get("accept"), mount.api.accept)
             inner = without_trailing_slash(scope, mount.base_path) if mount.api.trailing_slash else scope
@@ -251,11 +279,12 @@ class Understudy:
                 "worker": os.getpid(),
                 "method": scope["method"],
                 "path": scope["path"],
-                "query": scope.get("query_string", b"").decode("latin-1"),
+                "query": request_query(scope.get("query_string", b"")),
                 "operationId": self.short_operation_id(mount, routing.get("operation_id")),
                 "status": state["status"],
                 "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                "request": request_record(headers, body[: int(self.config["journal_body_bytes"])]),
+                "request": request_record(headers, body, body_bytes=int(self.config["journal_body_bytes"]),
+                                          max_depth=int(self.config["max_json_depth"])),
                 "fault": getattr(ctx.extras.get("prefer"), "fault", None),
             })
 
@@ -289,6 +318,11 @@ class Understudy:
 
     def reset(self, api: str | None = None, session: str | None = None) -> bool:
         return self.sessions.reset(session, api)
+
+
+def first_segments(path: str) -> str:
+    """The first two segments of a path: `/__understudy/requests/7` -> `/__understudy/requests`."""
+    return "/".join(path.split("/", 3)[:3])
 
 
 def acceptable(accept: str | None, offered: tuple[str, ...]) -> bool:

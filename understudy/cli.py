@@ -61,6 +61,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from uvicorn.supervisors import Multiprocess
 
     from .app import configure, create_app
+    from .security.protocol import http_protocol
 
     overrides: dict[str, Any] = {s.name: getattr(args, s.name) for s in options()}
     overrides.update(single_api=args.api, specs=args.specs or None)
@@ -91,7 +92,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             os.environ.setdefault("PYTHONWARNINGS", QUIET)  # each worker imports Connexion afresh
             app = "understudy.app:app_from_environment"
         served = uvicorn.Config(app, factory=workers > 1, workers=workers, log_level=config["log_level"],
-                                access_log=config["access_log"])
+                                access_log=config["access_log"], http=http_protocol())
         if workers > 1:
             Multiprocess(served, sockets=[sock]).run()
         else:
@@ -123,6 +124,8 @@ def report_mistakes(server, strict: bool) -> list[str]:
 
 
 def print_banner(server, config, workers: int, state: str | None, watching: list) -> None:
+    from .security import startup_warnings
+
     origin = f"http://{config['host']}:{server.config['port']}"
     print(f"understudy serving {len(server.mounts)} API(s) at {origin} "
           f"({workers} worker{'s' if workers > 1 else ''}"
@@ -137,7 +140,10 @@ def print_banner(server, config, workers: int, state: str | None, watching: list
     print(f"Index: {origin}/   Reset: POST {origin}/__understudy/reset   Journal: {origin}/__understudy/requests")
     if config["reload"]:
         print("Watching " + ", ".join(str(p) for p in watching) + " for changes (one worker).")
+    for warning in startup_warnings(server.config):
+        print(f"warning: {warning}", file=sys.stderr)
     sys.stdout.flush()
+    sys.stderr.flush()
 
 
 def options() -> list[Setting]:
@@ -160,6 +166,10 @@ def add_option(parser: argparse.ArgumentParser, setting: Setting) -> None:
         except (ValueError, TypeError):
             raise argparse.ArgumentTypeError(f"{raw!r} is not {setting.kind.expected}")
 
+    if setting.kind.repeatable:  # each occurrence adds one item; the row's kind checks the list
+        parser.add_argument(setting.option, dest=setting.name, action="append", metavar=setting.option[2:].upper(),
+                            help=f"{setting.help} (repeatable){env}")
+        return
     parser.add_argument(setting.option, dest=setting.name, type=convert, metavar=setting.name.upper(),
                         help=f"{setting.help}{default}{env}")
 

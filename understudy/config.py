@@ -9,12 +9,16 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .settings import FLAG, PATH, PATTERN, Kind, Setting, choice, integer, number, optional, read, text
+from .settings import FLAG, PATH, Kind, Setting, choice, integer, listed, number, optional, read, text
 
 ROOT = Path(__file__).resolve().parent / "builtin"  # the built-in APIs
 
 API_NAMES = Kind("a list of API names", lambda value: [str(n) for n in value] if isinstance(value, (list, tuple))
                  else [n.strip() for n in str(value).split(",") if n.strip()])
+ORIGINS = listed("web origins such as http://localhost:3000 or https://*.example.com, or *",
+                 r"\*|https?://[A-Za-z0-9.*-]+(:\d+)?|https?://\[[0-9A-Fa-f:.]+\](:\d+)?")
+HOST_NAMES = listed("host names or addresses such as box.lan, *.example.com or 192.168.1.5, or *",
+                    r"\*|(\*\.)?[A-Za-z0-9_.-]+|\[?[0-9A-Fa-f:.]+\]?")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 
@@ -37,11 +41,22 @@ ENGINE: list[Setting] = [
     engine("access_log", FLAG, False, "log every request", "--access-log"),
     engine("reload", FLAG, False, "pick up edits to openapi/, handlers/ and fixtures/ without a restart "
                                   "(one worker)", "--reload", env=False),
+    # who may call it (understudy/security/; README "Safe by default")
+    engine("cors_origins", ORIGINS, [], "web origins besides loopback ones that may call the APIs and the admin API "
+           "with credentials (https://*.example.com for subdomains; '*' for any, with a warning)", "--cors-origin"),
+    engine("allowed_hosts", HOST_NAMES, [], "Host names answered besides localhost, loopback addresses and --host "
+           "(*.example.com for subdomains; '*' for any)", "--allowed-host"),
+    engine("admin_token", optional(text(nonempty=True)), None, "make the admin API require Authorization: Bearer "
+           "TOKEN (prefer the environment variable: it stays out of the process list)", "--admin-token"),
     # what the server accepts and keeps
-    engine("cors_origins", PATTERN, ".*", "the origins allowed to call with credentials"),
     engine("max_body_bytes", integer(1), 1_048_576, "the largest request body (413 past it)"),
+    engine("max_url_bytes", integer(1), 16_384, "the longest request target, path and query (414 past it)"),
+    engine("max_header_bytes", integer(1), 32_768, "the largest header section, names and values (431 past it)"),
+    engine("max_json_depth", integer(1), 200, "the deepest nesting of a JSON body (400 past it)"),
     engine("journal_size", integer(1), 1000, "how many requests the journal keeps"),
     engine("journal_body_bytes", integer(0), 65_536, "how much of each request body the journal keeps"),
+    engine("journal_list_body_bytes", integer(0), 2048,
+           "how much of each body GET /__understudy/requests shows (the whole entry: /requests/{id})"),
     engine("session_ttl_seconds", number(positive=True), 1800, "how long an idle session lives"),
     engine("max_sessions", integer(1), 100, "how many sessions may live at once"),
     engine("validate_responses", FLAG, False, "check every response against the spec (tests do)"),

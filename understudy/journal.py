@@ -1,39 +1,45 @@
-"""What the request journal keeps of a request: headers and body, with credentials masked.
-(The journal itself is part of each store: `stores/`.)"""
+"""What the request journal keeps of a request, and how its list shows it. Secrets are masked
+by the one rule in `security.masking` before anything is kept. (The journal itself is part of
+each store: `stores/`.)"""
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
-MASK = "****"
-SECRET_HEADER = re.compile(r"authorization|cookie|token|api-?key|secret|password", re.I)
-SECRET_FIELD = re.compile(r"password|secret|token|api_?key|apikey", re.I)
+from .security.masking import mask_body, mask_headers, mask_pairs
+
+__all__ = ["brief", "request_record", "request_query"]
 
 
-def mask_header(name: str, value: str) -> str:
-    if name.lower() in ("authorization", "proxy-authorization"):
-        scheme, _, rest = value.partition(" ")
-        return f"{scheme} {MASK}" if rest else MASK
-    return MASK if SECRET_HEADER.search(name) else value
+def request_record(headers, body: bytes, *, body_bytes: int, max_depth: int) -> dict[str, Any]:
+    """The request as the journal keeps it: headers with credentials masked; the body as JSON
+    when it is JSON of bounded depth, as text otherwise, secrets masked; a body longer than
+    `body_bytes` is masked as text, then cut (kept with `truncated` and its full size)."""
+    whole = len(body) <= body_bytes
+    kept = mask_body(body, headers.get("content-type"), max_depth, parse=whole)
+    record: dict[str, Any] = {"headers": mask_headers(headers.items()), "body": kept}
+    return record if whole else {**record, **cut(kept, body_bytes, len(body))}
 
 
-def mask_fields(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: MASK if SECRET_FIELD.search(k) and isinstance(v, (str, int)) else mask_fields(v)
-                for k, v in value.items()}
-    if isinstance(value, list):
-        return [mask_fields(v) for v in value]
-    return value
+def request_query(query_string: bytes) -> str:
+    """The query string as the journal keeps it: secret parameters masked."""
+    return mask_pairs(query_string.decode("latin-1"))
 
 
-def request_record(headers, body: bytes) -> dict[str, Any]:
-    """The request as the journal keeps it: headers with credentials masked, the body as JSON
-    when it is JSON (secret-looking fields masked), as text otherwise."""
-    text = body.decode("utf-8", errors="replace")
-    try:
-        parsed: Any = mask_fields(json.loads(text)) if text else None
-    except ValueError:
-        parsed = text
-    return {"headers": {k: mask_header(k, v) for k, v in headers.items()}, "body": parsed}
+def cut(body: Any, size: int, full: int) -> dict[str, Any]:
+    text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
+    return {"body": text[:size], "truncated": True, "body_bytes": full}
+
+
+def brief(entry: dict[str, Any], body_bytes: int) -> dict[str, Any]:
+    """An entry as the journal's list shows it: the body cut to `body_bytes` characters."""
+    request = entry.get("request") or {}
+    body = request.get("body")
+    if body is None:
+        return entry
+    text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
+    if len(text) <= body_bytes:
+        return entry
+    size = request.get("body_bytes") or len(text.encode("utf-8"))
+    return {**entry, "request": {**request, **cut(text, body_bytes, size)}}

@@ -32,6 +32,7 @@ class SettingError(StartupError):
 class Kind:
     expected: str  # what a value must be, as the error line says it: "an integer from 0 to 65535"
     convert: Callable[[Any], Any]  # text (or an already typed value) -> the value; ValueError if refused
+    repeatable: bool = False  # its `serve` option may be given several times (a list)
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,19 @@ def _pattern(value: Any) -> str:
 
 PATTERN = Kind("a regular expression", _pattern)
 PATH = Kind("a file or folder path", lambda value: Path(value) if str(value).strip() else _refuse(value))
+
+
+def listed(expected: str, item: str) -> Kind:
+    """A list of texts each matching the regular expression `item`: a list (repeated options, code)
+    or one text separated by commas or spaces (an environment variable)."""
+    pattern = re.compile(item)
+
+    def convert(value: Any) -> list[str]:
+        items = re.split(r"[,\s]+", value) if isinstance(value, str) else [str(v) for v in value]
+        found = [i.strip() for i in items if i.strip()]
+        return found if all(pattern.fullmatch(i) for i in found) else _refuse(value)
+
+    return Kind(expected, convert, repeatable=True)
 
 
 def optional(kind: Kind) -> Kind:

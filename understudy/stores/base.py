@@ -82,6 +82,11 @@ class CachedDocs(Lookups):
         return len(self._docs(coll))
 
 
+def matches(entry: dict[str, Any], equals: dict[str, Any]) -> bool:
+    """Whether a journal entry's fields equal every given value (None: any), compared as text."""
+    return all(str(entry.get(k)) == str(v) for k, v in equals.items() if v is not None)
+
+
 # -- session names ----------------------------------------------------------------------------
 HEADER = "x-understudy-session"
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterable
 
 from ..errors import conflict
-from .base import ENGINE, Lookups, clone, highest_int
+from .base import ENGINE, Lookups, clone, highest_int, matches
 
 _STORE_IDS = itertools.count(1)
 
@@ -209,17 +209,23 @@ class Sessions:
         """Nothing to refresh: one process holds the state."""
 
     def store(self, name: str | None) -> MemoryStore:
+        return self.open(name)[0]
+
+    def open(self, name: str | None) -> tuple[MemoryStore, list[str]]:
+        """The session's state (made from the fixtures on first use), and the sessions dropped
+        to make room for it (past max_sessions, the least recently used go)."""
         if name is None:
-            return self.default
+            return self.default, []
         now = time.monotonic()
+        evicted = []
         with self._lock:
             self._expire(now)
             found = self._named.pop(name, None)
             store = found[0] if found else MemoryStore(self.fixtures)
             self._named[name] = (store, now)
             while len(self._named) > self.max:
-                self._named.popitem(last=False)
-            return store
+                evicted.append(self._named.popitem(last=False)[0])
+            return store, evicted
 
     def _expire(self, now: float) -> None:
         for name in [n for n, (_, used) in self._named.items() if now - used > self.ttl]:
@@ -259,17 +265,17 @@ class Journal:
     def __init__(self, size: int):
         self._entries: deque[dict[str, Any]] = deque(maxlen=max(1, size))
         self._lock = threading.Lock()
+        self._last = 0  # the id of the last entry recorded
 
     def record(self, entry: dict[str, Any]) -> None:
         with self._lock:
-            self._entries.append(entry)
+            self._last += 1
+            self._entries.append({"id": self._last, **entry})
 
-    def entries(self, **equals: Any) -> list[dict[str, Any]]:
-        """Oldest first; keeps entries whose fields equal every given value (None: any)."""
-        wanted = {k: v for k, v in equals.items() if v is not None}
+    def entries(self, since: int | None = None, **equals: Any) -> list[dict[str, Any]]:
+        """Oldest first, after id `since`; keeps entries whose fields equal every given value (None: any)."""
         with self._lock:
-            return [dict(e) for e in self._entries
-                    if all(str(e.get(k)) == str(v) for k, v in wanted.items())]
+            return [dict(e) for e in self._entries if e["id"] > (since or 0) and matches(e, equals)]
 
     def clear(self) -> None:
         with self._lock:

@@ -40,7 +40,7 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ..errors import ApiError, conflict
-from .base import ENGINE, CachedDocs, StateUnavailable, clone, highest_int, masked
+from .base import ENGINE, CachedDocs, StateUnavailable, clone, highest_int, masked, matches
 
 log = logging.getLogger("understudy")
 
@@ -599,8 +599,12 @@ class PostgresSessions:
         self.db.close()
 
     def store(self, name: str | None) -> PostgresStore:
+        return self.open(name)[0]
+
+    def open(self, name: str | None) -> tuple[PostgresStore, list[str]]:
+        """As `Sessions.open`: the session's state and the sessions dropped to make room."""
         if name is None:
-            return self.default
+            return self.default, []
         now = time.time()
         with self.db.transaction(name, None) as tx:
             with tx.conn.pipeline():
@@ -610,9 +614,10 @@ class PostgresSessions:
                                 "ON CONFLICT (name) DO UPDATE SET last_used = excluded.last_used", (name, now))
                 extra = tx.conn.execute("SELECT name FROM understudy_sessions ORDER BY last_used DESC OFFSET %s",
                                         (self.max,))
-            for (old,) in expired.fetchall() + extra.fetchall():
+            evicted = [old for (old,) in extra.fetchall()]
+            for old in [old for (old,) in expired.fetchall()] + evicted:
                 self._forget(tx, old)
-        return PostgresStore(self.db, self.fixtures, name)
+        return PostgresStore(self.db, self.fixtures, name), evicted
 
     def _forget(self, tx: Tx, name: str) -> None:
         """Drop a session's state; every counter moves, so no host keeps a cached read that a new
@@ -700,13 +705,13 @@ class PostgresJournal:
         if seqs and max(seqs) // 256 != (max(seqs) - len(seqs)) // 256:
             self.db.query("DELETE FROM understudy_journal WHERE seq <= %s", (max(seqs) - self.size,))
 
-    def entries(self, **equals: Any) -> list[dict[str, Any]]:
+    def entries(self, since: int | None = None, **equals: Any) -> list[dict[str, Any]]:
+        """Oldest first, after id `since` (the entry's row number, which every host shares)."""
         self.flush()
-        wanted = {k: v for k, v in equals.items() if v is not None}
-        rows = self.db.query("SELECT entry FROM (SELECT seq, entry FROM understudy_journal ORDER BY seq DESC LIMIT %s) "
-                             "AS recent ORDER BY seq", (self.size,))
-        entries = [json.loads(entry) for (entry,) in rows]
-        return [e for e in entries if all(str(e.get(k)) == str(v) for k, v in wanted.items())]
+        rows = self.db.query("SELECT seq, entry FROM (SELECT seq, entry FROM understudy_journal WHERE seq > %s "
+                             "ORDER BY seq DESC LIMIT %s) AS recent ORDER BY seq", (since or 0, self.size))
+        entries = [{"id": seq, **json.loads(entry)} for seq, entry in rows]
+        return [e for e in entries if matches(e, equals)]
 
     def clear(self) -> None:
         with self.lock:

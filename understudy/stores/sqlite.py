@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ..errors import conflict
-from .base import ENGINE, CachedDocs, StateUnavailable, clone, highest_int
+from .base import ENGINE, CachedDocs, StateUnavailable, clone, highest_int, matches
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (space TEXT, api TEXT, coll TEXT, id TEXT, seq INTEGER, body TEXT,
@@ -379,8 +379,12 @@ class SqliteSessions:
         self.db.conn.close()
 
     def store(self, name: str | None) -> SqliteStore:
+        return self.open(name)[0]
+
+    def open(self, name: str | None) -> tuple[SqliteStore, list[str]]:
+        """As `Sessions.open`: the session's state and the sessions dropped to make room."""
         if name is None:
-            return self.default
+            return self.default, []
         now = time.time()
         with self.db.write() as conn:
             self._expire(conn, now)
@@ -389,7 +393,7 @@ class SqliteSessions:
                                  (self.max,)).fetchall()
             for (old,) in extra:
                 self._forget(conn, old)
-        return SqliteStore(self.db, self.fixtures, name)
+        return SqliteStore(self.db, self.fixtures, name), [old for (old,) in extra]
 
     def _expire(self, conn, now: float) -> None:
         for (old,) in conn.execute("SELECT name FROM sessions WHERE last_used < ?", (now - self.ttl,)).fetchall():
@@ -470,12 +474,12 @@ class SqliteJournal:
                 raise
             conn.execute("COMMIT")
 
-    def entries(self, **equals: Any) -> list[dict[str, Any]]:
+    def entries(self, since: int | None = None, **equals: Any) -> list[dict[str, Any]]:
         self.flush()
-        wanted = {k: v for k, v in equals.items() if v is not None}
-        rows = self.db.query("SELECT entry FROM journal ORDER BY seq DESC LIMIT ?", (self.size,))
-        entries = [json.loads(r[0]) for r in reversed(rows)]
-        return [e for e in entries if all(str(e.get(k)) == str(v) for k, v in wanted.items())]
+        rows = self.db.query("SELECT seq, entry FROM journal WHERE seq > ? ORDER BY seq DESC LIMIT ?",
+                             (since or 0, self.size))
+        entries = [{"id": seq, **json.loads(entry)} for seq, entry in reversed(rows)]
+        return [e for e in entries if matches(e, equals)]
 
     def clear(self) -> None:
         self.pending = []

@@ -11,8 +11,9 @@ import secrets
 from jsonschema import Draft7Validator
 from starlette.responses import Response
 
-from understudy.context import store
+from understudy.context import settings, store
 from understudy.errors import ApiError, Violation
+from understudy.security import limits
 
 from . import mock_game
 from .core import (Resource, bad_request, can, domain_id, done, emit, getter, mine, missing, now, ok,
@@ -60,7 +61,7 @@ GAMESERVER = Resource(
 def connection_info(text: str, kind: str) -> dict:
     """Parse connectionInfo (a JSON string) and check it against the type's schema."""
     try:
-        info = json.loads(text)
+        info = limits.loads(text, int(settings()["max_json_depth"]))
     except ValueError:
         info = None
     if not isinstance(info, dict):

@@ -10,8 +10,9 @@ from typing import Any
 
 from jsonschema import Draft7Validator
 
-from understudy.context import store
+from understudy.context import settings, store
 from understudy.errors import ApiError, Violation
+from understudy.security import limits
 
 from .components import (ARGUMENT, COMMAND, CRONJOB, FUNCTION, HOOK, checked_cron, checked_hook,
                          remove_component)
@@ -88,7 +89,7 @@ INSTALLATION = Resource("Module installation", "installations", shape=installati
 def json_string(value: Any, where: str) -> Any:
     """A JSON document sent as a string (schemas, configs)."""
     try:
-        return json.loads(value)
+        return limits.loads(value, int(settings()["max_json_depth"]))
     except (TypeError, ValueError):
         raise validation(where, f"{where.strip('/')} must be a json string", "isJSON")
 

@@ -22,20 +22,27 @@ from .common import ok, ontology, run, select
 INLINE_SECONDS = 0.02
 
 
-async def off_the_loop(work, *args):
-    """`work(*args)` on the event loop within INLINE_SECONDS, else again on a worker thread."""
-    budget = sqlengine.BUDGET.set(INLINE_SECONDS)
-    try:
-        return work(*args)
-    except sqlengine.Overtime:
-        pass
-    finally:
-        sqlengine.BUDGET.reset(budget)
+async def off_the_loop(work, *args, inline: bool = True):
+    """`work(*args)` on the event loop within INLINE_SECONDS, else again on a worker thread (at
+    once when not `inline`)."""
+    if inline:
+        budget = sqlengine.BUDGET.set(INLINE_SECONDS)
+        try:
+            return work(*args)
+        except sqlengine.Overtime:
+            pass
+        finally:
+            sqlengine.BUDGET.reset(budget)
     return await asyncio.to_thread(work, *args)
 
 
+async def run_sql(ontology_name: str, sql: str, where: str = "/query"):
+    """The rows of a query, run where it cannot hold up other requests (off_the_loop)."""
+    return await off_the_loop(run, ontology_name, sql, where, inline=not sqlengine.long_steps(sql))
+
+
 async def run_query(body: dict):
-    return ok(await off_the_loop(run, body["ontology_name"], body["query"]))
+    return ok(await run_sql(body["ontology_name"], body["query"]))
 
 
 async def query_concept(ontology_name: str, concept_name: str):
@@ -59,7 +66,7 @@ async def openapi_query(ontology_name: str, body: str, datasource: str | None = 
     if statements.recognised(sql):
         return json_response(statements.run(sql))
     if (header("x-async") or "").lower() != "true":
-        return json_response(await off_the_loop(run, ontology_name, sql, ""))
+        return json_response(await run_sql(ontology_name, sql, ""))
     return await submit_async(ontology_name, sql)
 
 
@@ -67,7 +74,7 @@ async def submit_async(ontology_name: str, sql: str):
     """Any SQL is accepted (202), as the connector expects: one that cannot be planned (not one
     SELECT over the ontology) or fails while running polls as `error`."""
     try:
-        outcome = {"status": "completed", "response": await off_the_loop(run, ontology_name, sql, ""),
+        outcome = {"status": "completed", "response": await run_sql(ontology_name, sql, ""),
                    "original_status_code": 200}
     except ApiError as error:
         outcome = {"status": "error", "error": error.detail(), "error_type": "ExecutionError"}

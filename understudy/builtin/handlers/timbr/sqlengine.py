@@ -10,8 +10,12 @@ Each ontology becomes one in-memory SQLite database: a table per concept (its pr
   LEFT JOINs the relationship's target, so the column exists and rows multiply as in Timbr.
 
 Only a single SELECT (or WITH ... SELECT) runs, on a connection with `query_only` on and an
-authorizer that allows nothing but reading, under a time limit. `timbr_username()` is the user
-the query runs as; unaliased, its column is named after that user, as Timbr answers it.
+authorizer that allows nothing but reading, under a time limit, with SQLite's own limits lowered
+(LIMITS: no value over 4 MB, so `randomblob(1000000000)` fails at once) and the rows it returns
+bounded (MAX_ROWS, RESULT_BYTES). A query that calls a function whose one step can take long
+(LONG_STEPS: the time limit cannot interrupt a step) never runs on the event loop.
+`timbr_username()` is the user the query runs as; unaliased, its column is named after that
+user, as Timbr answers it.
 """
 
 from __future__ import annotations
@@ -41,6 +45,22 @@ class Overtime(Exception):
     """The query needs longer than its budget on the event loop."""
 TIME_LIMIT_SECONDS = 2.0
 MAX_ROWS = 10_000
+RESULT_BYTES = 16_000_000  # the text and blobs of a result, summed
+# SQLite's limits on a query connection: a bigger value, a longer statement, a deeper expression...
+# is an error at once ("string or blob too big"), before any time is spent on it.
+LIMITS = {
+    sqlite3.SQLITE_LIMIT_LENGTH: 4_000_000,  # bytes in one string or blob
+    sqlite3.SQLITE_LIMIT_SQL_LENGTH: 100_000,  # bytes of SQL
+    sqlite3.SQLITE_LIMIT_COLUMN: 1000,  # columns of a result, a table or an index
+    sqlite3.SQLITE_LIMIT_EXPR_DEPTH: 500,
+    sqlite3.SQLITE_LIMIT_COMPOUND_SELECT: 100,  # SELECTs joined by UNION and the like
+    sqlite3.SQLITE_LIMIT_FUNCTION_ARG: 100,
+    sqlite3.SQLITE_LIMIT_LIKE_PATTERN_LENGTH: 1000,
+    sqlite3.SQLITE_LIMIT_ATTACHED: 0,
+}
+# Functions and operators that can spend seconds in one step (a width of a billion, a search
+# that compares every pair): a query that names one runs on a worker thread from the start.
+LONG_STEPS = re.compile(r"\b(?:printf|format|instr|replace|like|glob|trim|ltrim|rtrim|group_concat|string_agg)\b", re.I)
 # The authorizer lets a statement read and compute, nothing else.
 READ_ACTIONS = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION,
                 sqlite3.SQLITE_RECURSIVE}
@@ -149,6 +169,8 @@ class Database:
         self.conn.create_function("timbr_username", 0, USERNAME.get)
         self.conn.execute("PRAGMA query_only = ON")
         self.conn.set_authorizer(_read_only)
+        for limit, value in LIMITS.items():
+            self.conn.setlimit(limit, value)
 
     def _build(self, doc: dict) -> None:
         db = self.conn
@@ -195,7 +217,7 @@ class Database:
                 if cursor.description is None:
                     raise query_error("Only SELECT statements can be run through the Timbr API")
                 columns = [d[0] for d in cursor.description]
-                rows = cursor.fetchmany(MAX_ROWS + 1)
+                rows = bounded_rows(cursor)
             except sqlite3.Error as error:
                 if budget is not None and "interrupted" in str(error):
                     raise Overtime() from None
@@ -364,6 +386,25 @@ def split_statements(sql: str) -> list[str]:
     return [s for s in statements if s]
 
 
+def bounded_rows(cursor: sqlite3.Cursor) -> list[tuple]:
+    """Up to MAX_ROWS + 1 rows (one more tells there are too many), refused once their text and
+    blobs add up to more than RESULT_BYTES."""
+    rows, size = [], 0
+    for row in cursor:
+        rows.append(row)
+        size += sum(len(v) for v in row if isinstance(v, (str, bytes)))
+        if size > RESULT_BYTES:
+            raise query_error("Query result is too large", f"more than {RESULT_BYTES} bytes of text; add a LIMIT")
+        if len(rows) > MAX_ROWS:
+            break
+    return rows
+
+
+def long_steps(sql: str) -> bool:
+    """Whether a query names a function one step of which can take long (LONG_STEPS)."""
+    return LONG_STEPS.search(sql) is not None
+
+
 def _number(text: str) -> int | float | None:
     for kind in (int, float):
         try:
@@ -383,6 +424,10 @@ def _explain(error: sqlite3.Error) -> str:
         return "only reading is allowed: the statement tries to change data, the schema or a setting"
     if text == "interrupted":
         return f"the query ran longer than {TIME_LIMIT_SECONDS:g} seconds"
+    if text == "string or blob too big":
+        return f"a value would be larger than {LIMITS[sqlite3.SQLITE_LIMIT_LENGTH]} bytes"
+    if text in ("statement too long", "query string is too large"):
+        return f"the query is longer than {LIMITS[sqlite3.SQLITE_LIMIT_SQL_LENGTH]} bytes"
     return text
 
 
