@@ -1,4 +1,4 @@
-"""`understudy serve | credentials | <api command>`."""
+"""`understudy serve | credentials | drift | contract | <api command>`."""
 
 from __future__ import annotations
 
@@ -12,8 +12,11 @@ from .api import discover, load_api
 from .config import DEFAULTS
 from .generated.mount import ApiDefinitionError
 from .spec import SpecError
+from .upstream import UpstreamError
 
-SpecProblem = (SpecError, ApiDefinitionError)  # a user's spec or handlers that cannot be served
+# What stops `serve` with one line: a user's spec or handlers that cannot be served, a bad
+# --upstream / --record / --replay.
+StartupProblem = (SpecError, ApiDefinitionError, UpstreamError)
 
 
 def credential_lines(server) -> list[str]:
@@ -42,7 +45,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         state = os.path.join(scratch.name, "state.sqlite")
     overrides: dict[str, Any] = {"host": args.host, "port": args.port, "single_api": args.api, "state": state,
                                  "cors_origins": args.cors_origin, "allowed_hosts": args.allowed_host,
-                                 "admin_token": args.admin_token, **spec_options(args)}
+                                 "admin_token": args.admin_token, **spec_options(args), **upstream_options(args)}
     try:
         if args.reload:
             from .reload import Reloader
@@ -51,7 +54,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             server, app = reloader.current, reloader
         else:
             server = app = create_app(overrides)
-    except SpecProblem as problem:
+    except StartupProblem as problem:
         print(f"understudy: {problem}", file=sys.stderr)
         return 2
     mistakes = report_mistakes(server, strict=args.strict)
@@ -59,7 +62,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     print_banner(server, args, workers, state if args.state else None)
     options = {"host": args.host, "port": args.port, "log_level": args.log_level, "access_log": args.access_log,
-               "http": http_protocol()}
+               "http": http_protocol(), "server_header": not server.fronts.upstreams}  # a forwarded answer keeps its own
     try:
         if workers == 1:
             uvicorn.run(app, **options)
@@ -79,6 +82,12 @@ def spec_options(args: argparse.Namespace) -> dict[str, Any]:
     return {"specs": args.specs, "handlers": args.handlers, "fixtures": args.fixtures,
             "credentials": args.credentials, "any_credential": args.any_credential,
             "allow_remote_refs": args.allow_remote_refs}
+
+
+def upstream_options(args: argparse.Namespace) -> dict[str, Any]:
+    """In front of the real API (see `upstream/`)."""
+    return {"upstreams": args.upstream, "upstream_fallback": args.upstream_fallback or None,
+            "upstream_timeout": args.upstream_timeout, "record": args.record, "replay": args.replay}
 
 
 def watched(args: argparse.Namespace) -> list:
@@ -117,6 +126,8 @@ def print_banner(server, args: argparse.Namespace, workers: int, state: str | No
             print(f"    demo       {cred.get('describe', cred)}")
     print()
     print(f"Index: {origin}/   Reset: POST {origin}/__understudy/reset   Journal: {origin}/__understudy/requests")
+    for line in server.fronts.lines:
+        print(f"  {line}")
     if args.reload:
         print("Watching " + ", ".join(str(p) for p in watched(args)) + " for changes (one worker).")
     for warning in startup_warnings(server.config):
@@ -145,6 +156,10 @@ def main(argv: list[str] | None = None) -> int:
         from .contract import main as contract
 
         return contract(argv[1:])
+    if argv[:1] == ["drift"]:
+        from .upstream.offline import main as drift
+
+        return drift(argv[1:])
     # API-specific commands: `understudy <command> <api> ...` (e.g. `understudy token timbr`).
     if len(argv) >= 2 and argv[1] in apis:
         command = load_api(argv[1]).commands.get(argv[0])
@@ -189,6 +204,20 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--admin-token", metavar="TOKEN",
                        help="make the admin API (/__understudy) require Authorization: Bearer TOKEN "
                             "[UNDERSTUDY_ADMIN_TOKEN, which keeps it out of the process list]")
+    front = serve.add_argument_group("in front of the real API")
+    front.add_argument("--upstream", action="append", metavar="[API=]URL",
+                       help="forward the API's requests to its real base URL and check each exchange against "
+                            "the spec (drift); repeatable; API= may be left out when one API is served")
+    front.add_argument("--upstream-fallback", action="store_true",
+                       help="answer from the mock when the upstream cannot be reached (else 502 / 504)")
+    front.add_argument("--upstream-timeout", metavar="SECONDS", default=None,
+                       help=f"how long an upstream may take to answer (default: {DEFAULTS['upstream_timeout']:g}) "
+                            f"[UNDERSTUDY_UPSTREAM_TIMEOUT]")
+    front.add_argument("--record", metavar="FILE.har",
+                       help="append each forwarded exchange to this HAR 1.2 file, secrets masked")
+    front.add_argument("--replay", action="append", metavar="FILE.har",
+                       help="answer the requests a HAR file recorded with the recorded answers (repeatable); "
+                            "everything else goes to the upstream, or the mock")
     serve.set_defaults(func=cmd_serve)
     creds = sub.add_parser("credentials", help="print every API's demo credentials")
     creds.add_argument("--json", action="store_true")
@@ -196,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     creds.set_defaults(func=cmd_credentials)
     sub.add_parser("contract", help="run the API's contract (Schemathesis) against any server "
                                     "(understudy contract <api> --base-url URL --help)")
+    sub.add_parser("drift", help="check the exchanges of a HAR file against the specs, offline "
+                                 "(understudy drift FILE.har [--api NAME] --help)")
     extra = sorted({c for name in apis for c in load_api(name).commands})
     for command in extra:
         users = [n for n in apis if command in load_api(n).commands]

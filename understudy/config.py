@@ -30,6 +30,12 @@ DEFAULTS: dict[str, Any] = {
     "max_sessions": 100,
     "state": None,  # a SQLite file: state shared by worker processes and kept across restarts
     "validate_responses": False,
+    # In front of the real API (understudy/upstream/): see README "In front of the real API".
+    "upstreams": (),  # "[API=]URL" each: forward the API's requests to its real base URL
+    "upstream_fallback": False,  # the mock answers when the upstream cannot be reached
+    "upstream_timeout": 30.0,  # seconds an upstream may take to answer (504 past it)
+    "record": None,  # a HAR file each forwarded exchange is appended to
+    "replay": (),  # HAR files whose recorded answers answer the requests they match
 }
 
 # Engine settings that can also come from the environment (UNDERSTUDY_<NAME>).
@@ -46,6 +52,7 @@ _ENV_CASTS = {
     "max_sessions": int,
     "state": str,
     "validate_responses": lambda v: v.lower() in ("1", "true", "yes"),
+    "upstream_timeout": str,  # checked by upstream.options: a bad value is one line
 }
 
 

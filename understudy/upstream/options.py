@@ -1,0 +1,60 @@
+"""`serve --upstream [API=]URL` (repeatable), `--upstream-fallback`, `--upstream-timeout`,
+`--record FILE.har` and `--replay FILE.har` (repeatable), checked at start: each mistake is one
+line (UpstreamError), never a traceback."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+from urllib.parse import urlsplit
+
+
+class UpstreamError(Exception):
+    """A bad --upstream, --record or --replay (one line, for the CLI)."""
+
+
+def upstream_urls(values: Iterable[str], served: list[str]) -> dict[str, str]:
+    """API name -> the real API's base URL. `API=` may be left out when one API is served."""
+    found: dict[str, str] = {}
+    for value in values:
+        name, sep, url = str(value).partition("=")
+        if not sep or "/" in name or ":" in name:  # no API= in front: `=` belongs to the URL
+            name, url = "", str(value)
+        check_url(value, url)
+        if not name:
+            if len(served) != 1:
+                raise UpstreamError(f"--upstream {value}: several APIs are served ({', '.join(served)}); "
+                                    f"say which one: --upstream API={url}")
+            name = served[0]
+        elif name not in served:
+            raise UpstreamError(f"--upstream {value}: no API named {name!r} is served (served: {', '.join(served)})")
+        if name in found:
+            raise UpstreamError(f"--upstream {value}: {name} already has an upstream ({found[name]})")
+        found[name] = url.rstrip("/")
+    return found
+
+
+def check_url(value: str, url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        hint = f"https://{url}" if not parts.netloc and "://" not in url else "http://HOST[:PORT]/PATH"
+        raise UpstreamError(f"--upstream {value}: {url!r} is not an http(s) URL with a host; write it as {hint}")
+    if parts.username is not None or parts.password is not None:
+        raise UpstreamError(f"--upstream {value}: the URL holds credentials; leave them out: each request's own "
+                            f"credentials are forwarded")
+    if parts.query or parts.fragment:
+        raise UpstreamError(f"--upstream {value}: the base URL has a query or fragment; give the base URL only")
+    try:
+        parts.port
+    except ValueError:
+        raise UpstreamError(f"--upstream {value}: the port of {url!r} is not a number from 0 to 65535")
+
+
+def timeout(config: Any) -> float:
+    raw = config.get("upstream_timeout")
+    try:
+        seconds = float(raw)
+    except (TypeError, ValueError):
+        seconds = 0.0
+    if not seconds > 0:
+        raise UpstreamError(f"--upstream-timeout {raw}: not a number of seconds above 0")
+    return seconds
