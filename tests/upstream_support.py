@@ -159,7 +159,7 @@ def start_real_api() -> RealApi:
             api.received.append(Received(self.command, url.path, url.query, list(self.headers.items()), body))
             time.sleep(SLOW.get(url.path, 0))
             status, headers, payload = ANSWERS.get((self.command, url.path),
-                                                   (404, {"Content-Type": JSON}, {"success": False, "message": "no"}))
+                                                   (404, {"Content-Type": JSON}, {"success": False, "message": "no", "errors": []}))
             data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
             if headers.get("Content-Encoding") == "gzip":
                 data = gzip.compress(data)

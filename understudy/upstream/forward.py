@@ -53,6 +53,7 @@ class Upstream:
 
     def __init__(self, url: str, timeout: float):
         self.url = url.rstrip("/")
+        self.seconds = timeout  # for the whole exchange, however slowly the answer trickles in
         self.timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
         self._clients: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
 
@@ -79,15 +80,16 @@ class Upstream:
         request = httpx.Request(method, url, headers=forwarded, content=body if body else None)
         started = time.perf_counter()
         try:
-            response = await self.client().send(request, stream=True)
-            try:
-                raw = b"".join([chunk async for chunk in response.aiter_raw()])
-            finally:
-                await response.aclose()
-        except httpx.TimeoutException as error:
+            async with asyncio.timeout(self.seconds):
+                response = await self.client().send(request, stream=True)
+                try:
+                    raw = b"".join([chunk async for chunk in response.aiter_raw()])
+                finally:
+                    await response.aclose()
+        except (httpx.TimeoutException, TimeoutError) as error:
             raise ApiError("gateway_timeout", f"The upstream {self.url} did not answer {method} "
-                           f"{urlsplit(url).path} in time ({describe(error, 'timed out')})")
-        except (httpx.TransportError, httpx.InvalidURL) as error:
+                           f"{urlsplit(url).path} within {self.seconds:g} s ({describe(error, 'timed out')})")
+        except (httpx.HTTPError, httpx.InvalidURL) as error:
             raise ApiError("bad_gateway", f"The upstream {self.url} could not be reached for {method} "
                            f"{urlsplit(url).path} ({describe(error, 'connection failed')})")
         return Answer(response.status_code, response.reason_phrase, end_to_end(list(response.headers.raw)),
