@@ -20,7 +20,7 @@ import requests
 from starlette.testclient import TestClient
 
 from conftest import ROOT, TEST_CONFIG, basic
-from servers import free_port, serve_command, wait_for
+from servers import free_port, serving
 from understudy.app import create_app
 from understudy.cli import main as cli
 from understudy.upstream.har import Recorder, read_entries
@@ -32,13 +32,6 @@ OWNER = basic("owner", "owner-password")
 SECRETS = ["owner-password", "b3duZXI6b3duZXItcGFzc3dvcmQ=", "pet-key-secret", "query-key-secret",
            "hunter2-secret", "login-token-secret", "cookie-secret", "upstream-cookie-secret",
            "upstream-token-secret"]
-
-
-@pytest.fixture(scope="module")
-def real_api():
-    api = start_real_api()
-    yield api
-    api.stop()
 
 
 @pytest.fixture
@@ -332,7 +325,8 @@ def pets_recording(serve, real_api, pets_spec, tmp_path):
 ])
 def test_the_matching_rule(serve, pets_spec, pets_recording, method, path, body, replayed):
     client = serve(single_api=None, specs=[pets_spec], upstreams=[], replay=[str(pets_recording)])
-    answer = client.request(method, path, json=body, headers={"X-Api-Key": client.app.credentials()["pets"][0]["headers"]["X-Api-Key"]})
+    key = client.app.credentials()["pets"][0]["headers"]
+    answer = client.request(method, path, json=body, headers=key)
     assert (last_entry(client)["replayed"] is not None) == replayed
     if replayed:
         assert answer.status_code == (201 if path.startswith("/v1/pets") else 200)
@@ -441,7 +435,7 @@ def test_drift_of_a_file_it_cannot_read_is_one_line_and_exit_2(tmp_path, capsys,
 # -- bad options: one line, exit 2 ------------------------------------------------------------------
 @pytest.mark.parametrize("args, message", [
     (["--api", "tiikr", "--upstream", "localhost:9000"],
-     "--upstream localhost:9000: 'localhost:9000' is not an http(s) URL with a host; write it as https://localhost:9000"),
+     "--upstream localhost:9000: 'localhost:9000' is not an http(s) URL with a host; write it as http://localhost:9000"),
     (["--api", "tiikr", "--upstream", "tiikr=manage.tiikr.com/api/v1"],
      "--upstream tiikr=manage.tiikr.com/api/v1: 'manage.tiikr.com/api/v1' is not an http(s) URL with a host; "
      "write it as https://manage.tiikr.com/api/v1"),
@@ -461,6 +455,8 @@ def test_drift_of_a_file_it_cannot_read_is_one_line_and_exit_2(tmp_path, capsys,
     (["--api", "tiikr", "--upstream", "http://127.0.0.1:9", "--record", "{tmp}/not.har"],
      "--record {tmp}/not.har: the file exists and is not a recording of understudy's; name a new file "
      "(or remove this one)"),
+    (["--api", "tiikr", "--upstream", "http://127.0.0.1:9", "--record", "{tmp}"],
+     "--record {tmp}: cannot write it (Is a directory)"),
     (["--api", "tiikr", "--replay", "{tmp}/missing.har"],
      "--replay {tmp}/missing.har: cannot read it (No such file or directory)"),
     (["--api", "tiikr", "--replay", "{tmp}/not.har"],
@@ -482,33 +478,27 @@ def test_bad_options_stop_serve_with_one_line(tmp_path, capsys, args, message):
 def test_record_with_two_workers_then_drift_then_replay_without_the_upstream(tmp_path):
     real = start_real_api()
     har = tmp_path / "F.har"
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(serve_command("--api", "tiikr", "--upstream", real.url + "/api/v1", "--record", str(har),
-                                            "--workers", "2", port=port), cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    auth = ("owner", "owner-password")
     try:
-        assert wait_for(lambda: requests.get(base + "/api/v1/test", auth=("owner", "owner-password"),
-                                             timeout=2).status_code == 200)
-        sent: list[str] = []
-        with ThreadPoolExecutor(12) as pool:
-            for _ in range(10):  # until both workers have answered (the kernel spreads connections unevenly)
-                paths = ["/api/v1/test", "/api/v1/workflows", "/api/v1/workflows/1"] * 8
-                answers = list(pool.map(lambda p: requests.get(base + p, auth=("owner", "owner-password"),
-                                                               headers={"Connection": "close"}, timeout=10), paths))
-                assert [a.content for a in answers] == [upstream_body("GET", p) for p in paths]
-                sent += paths
-                journal = requests.get(base + "/__understudy/requests?limit=1000").json()["requests"]
-                if len({e["worker"] for e in journal}) == 2:
-                    break
-        assert {e["path"] for e in journal if e["drift"]} == {"/api/v1/workflows"}
-        assert {e["path"] for e in journal if e["drift"] == []} == {"/api/v1/test", "/api/v1/workflows/1"}
-        summary = requests.get(base + "/__understudy/drift").json()["drift"]
-        assert [(d["operation"], d["count"]) for d in summary] == [
-            ("workflows.list_workflows", sent.count("/api/v1/workflows"))]
+        with serving("--api", "tiikr", "--upstream", real.url + "/api/v1", "--record", str(har), "--workers", "2",
+                     ready="/api/v1/test", auth=auth) as base:
+            sent: list[str] = []
+            with ThreadPoolExecutor(12) as pool:
+                for _ in range(10):  # until both workers have answered (the kernel spreads connections unevenly)
+                    paths = ["/api/v1/test", "/api/v1/workflows", "/api/v1/workflows/1"] * 8
+                    answers = list(pool.map(lambda p: requests.get(base + p, auth=auth, headers={"Connection": "close"},
+                                                                   timeout=10), paths))
+                    assert [a.content for a in answers] == [upstream_body("GET", p) for p in paths]
+                    sent += paths
+                    journal = requests.get(base + "/__understudy/requests?limit=1000").json()["requests"]
+                    if len({e["worker"] for e in journal}) == 2:
+                        break
+            assert {e["path"] for e in journal if e["drift"]} == {"/api/v1/workflows"}
+            assert {e["path"] for e in journal if e["drift"] == []} == {"/api/v1/test", "/api/v1/workflows/1"}
+            summary = requests.get(base + "/__understudy/drift").json()["drift"]
+            assert [(d["operation"], d["count"]) for d in summary] == [
+                ("workflows.list_workflows", sent.count("/api/v1/workflows"))]
     finally:
-        server.terminate()
-        server.wait(timeout=15)
         real.stop()
     text = har.read_text()
     recorded = Counter(e["request"]["url"].removeprefix(real.url) for e in json.loads(text)["log"]["entries"])
@@ -520,19 +510,11 @@ def test_record_with_two_workers_then_drift_then_replay_without_the_upstream(tmp
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1 and "tiikr workflows.list_workflows" in result.stdout
     assert "workflows.test" not in result.stdout and "workflows.get_workflow" not in result.stdout
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(serve_command("--api", "tiikr", "--replay", str(har), "--workers", "1", port=port),
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        assert wait_for(lambda: requests.get(base + "/", timeout=2).status_code == 200)
-        recorded = requests.get(base + "/api/v1/workflows", auth=("owner", "owner-password"), timeout=10)
+    with serving("--api", "tiikr", "--replay", str(har), "--workers", "1", ready="/api/v1/workflows/2", auth=auth) as base:
+        recorded = requests.get(base + "/api/v1/workflows", auth=auth, timeout=10)
         assert recorded.content == upstream_body("GET", "/api/v1/workflows")
-        mocked = requests.get(base + "/api/v1/workflows/2", auth=("owner", "owner-password"), timeout=10)
+        mocked = requests.get(base + "/api/v1/workflows/2", auth=auth, timeout=10)
         assert mocked.status_code == 200 and mocked.json()["data"]["name"] == "Equipment handover"
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
 
 
 def test_a_drift_example_is_a_copy(serve):  # the journal's lists are not shared with the summary

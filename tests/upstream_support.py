@@ -40,6 +40,7 @@ ANSWERS = {
     ("POST", "/v1/pets"): (201, {"Content-Type": JSON}, {"id": 41, "name": "Upstream Pet"}),
     ("POST", "/v1/login"): (200, {"Content-Type": JSON}, {"token": "login-token-secret"}),
 }
+NOT_FOUND = (404, {"Content-Type": JSON}, {"success": False, "message": "no", "errors": []})
 SLOW = {"/api/v1/workflows/9": 3.0, "/v1/pets/9": 3.0}  # seconds before answering
 
 PETS = """
@@ -158,8 +159,7 @@ def start_real_api() -> RealApi:
             body = self.rfile.read(length) if length else b""
             api.received.append(Received(self.command, url.path, url.query, list(self.headers.items()), body))
             time.sleep(SLOW.get(url.path, 0))
-            status, headers, payload = ANSWERS.get((self.command, url.path),
-                                                   (404, {"Content-Type": JSON}, {"success": False, "message": "no", "errors": []}))
+            status, headers, payload = ANSWERS.get((self.command, url.path), NOT_FOUND)
             data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
             if headers.get("Content-Encoding") == "gzip":
                 data = gzip.compress(data)

@@ -62,7 +62,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     print_banner(server, args, workers, state if args.state else None)
     options = {"host": args.host, "port": args.port, "log_level": args.log_level, "access_log": args.access_log,
-               "http": http_protocol(), "server_header": not server.fronts.upstreams}  # a forwarded answer keeps its own
+               "http": http_protocol(), "server_header": not server.fronts}  # a forwarded or replayed answer keeps its own
     try:
         if workers == 1:
             uvicorn.run(app, **options)

@@ -42,8 +42,11 @@ class Fronts(dict):
         self.lines: list[str] = []  # what the banner says about them
 
     async def aclose(self) -> None:
+        """The server is stopping: close the clients of this event loop (and the recording)."""
         for upstream in self.upstreams:
             await upstream.aclose()
+        if self.recorder is not None:
+            self.recorder.close()
 
 
 def fronts(mounts: dict[str, Any], config: Any, engine_view: Any) -> Fronts:

@@ -6,8 +6,8 @@ always a whole HAR document, one entry per line between a fixed first line and a
 and each exchange is added with one positioned write that replaces the last line, under an
 exclusive lock on the file (several workers append to one file safely). A file cut short anyway
 (a machine that stopped mid-write) is read up to its last whole entry, and repaired when
-recording starts again. Secrets are masked with the journal's rule (`security.masking`): request
-and response headers, the query, and both bodies."""
+recording starts again. What is recorded was masked first (`exchange.masked`: the journal's
+rule for headers, the query and both bodies)."""
 
 from __future__ import annotations
 
@@ -168,14 +168,12 @@ class Recorder:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        try:
-            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as error:
-            raise HarError(f"--record {path}: cannot write it ({error.strerror or error})")
+        self.fd: int | None = None
         with self.locked() as size:
             if size == 0:
                 os.write(self.fd, HEAD + TAIL)
             elif not self.ours(size):
+                self.close()
                 raise HarError(f"--record {path}: the file exists and is not a recording of understudy's; "
                                f"name a new file (or remove this one)")
             elif os.pread(self.fd, len(TAIL), size - len(TAIL)) != TAIL:
@@ -183,7 +181,12 @@ class Recorder:
 
     @contextmanager
     def locked(self) -> Iterator[int]:
-        """The file locked against every other writer; yields its size."""
+        """The file, open and locked against every other writer; yields its size."""
+        if self.fd is None:
+            try:
+                self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            except OSError as error:
+                raise HarError(f"--record {self.path}: cannot write it ({error.strerror or error})")
         fcntl.flock(self.fd, fcntl.LOCK_EX)
         try:
             yield os.fstat(self.fd).st_size
@@ -191,7 +194,7 @@ class Recorder:
             fcntl.flock(self.fd, fcntl.LOCK_UN)
 
     def ours(self, size: int) -> bool:
-        return size >= len(HEAD) and os.pread(self.fd, len(FIRST_LINE), 0) == FIRST_LINE
+        return size >= len(FIRST_LINE) + len(TAIL) and os.pread(self.fd, len(FIRST_LINE), 0) == FIRST_LINE
 
     def repair(self) -> None:
         """A recording cut short: keep its whole entries, end it properly."""
@@ -203,8 +206,12 @@ class Recorder:
     def append(self, entry: dict[str, Any]) -> None:
         line = json.dumps(entry, ensure_ascii=False).encode()
         with self.locked() as size:
-            first = size == len(HEAD) + len(TAIL)
-            os.pwrite(self.fd, (b"" if first else b",\n") + line + TAIL, size - len(TAIL))
+            end = size - len(TAIL)
+            first = os.pread(self.fd, 1, end - 1) == b"\n"  # right after the first line's `[`
+            os.pwrite(self.fd, (b"" if first else b",\n") + line + TAIL, end)
 
     def close(self) -> None:
-        os.close(self.fd)
+        """Close the file (the server is stopping); a later append opens it again."""
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None

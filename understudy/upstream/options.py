@@ -36,7 +36,8 @@ def upstream_urls(values: Iterable[str], served: list[str]) -> dict[str, str]:
 def check_url(value: str, url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        hint = f"https://{url}" if not parts.netloc and "://" not in url else "http://HOST[:PORT]/PATH"
+        local = url.startswith(("localhost", "127.", "[::1]"))
+        hint = f"{'http' if local else 'https'}://{url}" if "://" not in url else "http(s)://HOST[:PORT]/PATH"
         raise UpstreamError(f"--upstream {value}: {url!r} is not an http(s) URL with a host; write it as {hint}")
     if parts.username is not None or parts.password is not None:
         raise UpstreamError(f"--upstream {value}: the URL holds credentials; leave them out: each request's own "
