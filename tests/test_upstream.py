@@ -402,6 +402,18 @@ def test_drift_of_a_browsers_har(tmp_path, capsys, drifted, code, summary):
     assert (result.returncode, result.stdout.splitlines()[-1]) == (code, summary)
 
 
+@pytest.mark.parametrize("status, code", [(200, 0), (418, 1)])
+def test_drift_of_an_answer_whose_body_the_har_left_out_checks_its_status(tmp_path, capsys, status, code):
+    document = browser_har()
+    entry = document["log"]["entries"][1]
+    entry["response"]["status"] = status
+    del entry["response"]["content"]["text"]  # browsers leave out large or binary bodies
+    document["log"]["entries"] = [entry]
+    har = tmp_path / "browser.har"
+    har.write_text(json.dumps(document))
+    assert run_drift(capsys, str(har), "--api", "tiikr").returncode == code
+
+
 def test_drift_with_the_base_url_the_recording_used(tmp_path, capsys):
     document = browser_har()
     for entry in document["log"]["entries"]:

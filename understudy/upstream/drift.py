@@ -97,13 +97,13 @@ class Checks:
                 if raw and mime in FORM_TYPES else None
             _, violations, _ = checks.request.body_violations(scope, raw, form)
             found += [("request", v) for v in violations]
-        if exchange.response_body is not None:
-            body = exchange.response_body if exchange.method != "HEAD" else b""
-            violations = checks.response.violations(exchange.status, Headers(raw=[
-                (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in exchange.response_headers]), body)
-            if exchange.method == "HEAD":  # a HEAD answer has the headers of a GET, and no body
-                violations = [v for v in violations if v.location != "body"]
-            found += [("response", v) for v in violations]
+        # A HEAD answer has a GET's headers and no body; a body the recording left out (or that
+        # could not be decoded) is unknown: the status and headers are checked all the same.
+        body_known = exchange.response_body is not None and exchange.method != "HEAD"
+        violations = checks.response.violations(exchange.status, Headers(raw=[
+            (k.lower().encode("latin-1", "replace"), v.encode("latin-1", "replace"))
+            for k, v in exchange.response_headers]), exchange.response_body if body_known else b"")
+        found += [("response", v) for v in violations if body_known or v.location != "body"]
         if masked:
             found = [(side, v) for side, v in found if not hides_a_mask(exchange, side, v)]
         return Checked(self.operation_id(template, method), template, [item(side, v) for side, v in found])
