@@ -38,6 +38,10 @@ class Violation:
     where: str
     message: str
     rule: str = ""  # the schema keyword that failed (minLength, enum, required, ...), when known
+    # What the schema validator saw, for APIs that echo it (Takaro's class-validator details):
+    value: Any = field(default=None, compare=False, repr=False)  # the offending value
+    schema: Any = field(default=None, compare=False, repr=False)  # the (sub)schema it broke
+    document: Any = field(default=None, compare=False, repr=False)  # the whole body or parameter value
 
     @property
     def field(self) -> str:

@@ -7,10 +7,11 @@ import uuid
 from pathlib import Path
 
 from understudy.api import ApiDefinition
-from understudy.errors import ApiError, Violation
+from understudy.errors import ApiError
 from understudy.stores import load_fixtures
 
 from .access import mint_jwt, verify_admin, verify_jwt, verify_session
+from .class_validator import validation_details
 
 DEMO_ROOT = "root@brave-otters-sing.com"
 DEMO_ROOT_SESSION = "ory_st_DemoRootBraveOttersSing000000001"
@@ -33,20 +34,6 @@ CODES = {
 SEARCH_VALUE = re.compile(r"^/(filters|search)/[^/]+$")  # where a search body's values sit
 # Takaro's fixed messages for some kinds (others keep the specific message).
 MESSAGES = {"validation": "Validation error", "malformed": "Invalid JSON"}
-# Schema keyword -> the class-validator constraint Takaro names in ValidationError details.
-CONSTRAINTS = {
-    "type": "isType", "required": "isDefined", "enum": "isEnum", "pattern": "matches",
-    "minLength": "minLength", "maxLength": "maxLength", "minimum": "min", "maximum": "max",
-    "format": "isFormat", "additionalProperties": "whitelistValidation", "minItems": "arrayMinSize",
-    "maxItems": "arrayMaxSize", "anyOf": "isValid", "oneOf": "isValid",
-}
-
-
-def detail(violation: Violation) -> dict:
-    rule = CONSTRAINTS.get(violation.rule, violation.rule or "isValid")
-    return {"property": violation.field, "constraints": {rule: violation.message}, "children": []}
-
-
 def scalar_filter(error: ApiError) -> bool:
     """Takaro's query builder, not its validator, refuses a scalar where a filter or search takes
     an array: 400 BadRequestError rather than ValidationError."""
@@ -60,7 +47,7 @@ def render_error(error: ApiError, status: int) -> dict:
     body = {"code": error.code or CODES.get(error.kind, "InternalServerError"),
             "message": MESSAGES.get(error.kind, error.message) if error.code is None else error.message}
     if error.violations:
-        body["details"] = [detail(v) for v in error.violations]
+        body["details"] = validation_details(error.violations)
     return {"meta": {"error": body}, "data": {}}
 
 

@@ -14,6 +14,16 @@ def role_assignments(player: dict) -> list[dict]:
     return assignments("playerId", player["id"])
 
 
+def with_default_role(player: dict) -> list[dict]:
+    """The player's assignments as PlayerService shows them: the Player role everyone holds is
+    added as `{playerId, roleId, role}` (no id or timestamps)."""
+    found = role_assignments(player)
+    default = store().first("roles", domain=domain_id(), name="Player", system=True)
+    if default is not None:
+        found.append({"playerId": player["id"], "roleId": default["id"], "role": ROLE.render(default)})
+    return found
+
+
 def servers_of(player: dict) -> list[dict]:
     ids = {p["gameServerId"] for p in store().find("pogs", playerId=player["id"])}
     return [GAMESERVER.render(s) for s in GAMESERVER.rows() if s["id"] in ids]
@@ -21,7 +31,7 @@ def servers_of(player: dict) -> list[dict]:
 
 PLAYER = Resource(
     "Player", "players",
-    shape=lambda p: {**p, "roleAssignments": role_assignments(p)},
+    shape=lambda p: {**p, "roleAssignments": with_default_role(p)},
     extend={"playerOnGameServers": lambda p: related("pogs", playerId=p["id"]),
             "gameServers": servers_of,
             "roles": lambda p: [a["role"] for a in role_assignments(p)],

@@ -3,10 +3,12 @@ permissions are shared by every domain, module permissions belong to one domain'
 
 from __future__ import annotations
 
+import uuid
+
 from understudy.context import store
 
-from .core import (Resource, bad_request, deleter, domain_id, emit, expired, getter, now, ok, public,
-                   searcher, stamp)
+from .core import (Resource, bad_request, deleter, domain_id, emit, expired, getter, new_id, now, ok,
+                   public, searcher, stamp)
 
 DEFAULT_ROLES = ("Player", "User")  # everyone has these; they cannot be assigned
 
@@ -25,12 +27,25 @@ def permission_output(permission: dict) -> dict:
     return out
 
 
+GRANT_IDS = uuid.UUID("5d0a3b8e-7c1f-4e0a-9a51-6f1c2b3d4e5f")  # names the grants fixtures leave unnamed
+
+
+def fixture_grant_id(role_id: str, permission_id: str) -> str:
+    """A stable v4-shaped id for a grant the fixtures left unnamed."""
+    return str(uuid.UUID(bytes=uuid.uuid5(GRANT_IDS, role_id + permission_id).bytes, version=4))
+
+
 def grants_output(role: dict) -> list[dict]:
+    """A role's permissions as PermissionOnRoleDTOs: each grant is a row of its own, with an id and
+    timestamps (a grant from the fixtures gets a stable id and its role's timestamps)."""
     found = []
     for grant in role.get("permissions", []):
         permission = store().get("permissions", grant["permissionId"])
         if permission is not None:
-            found.append({"roleId": role["id"], "permissionId": grant["permissionId"],
+            found.append({"id": grant.get("id") or fixture_grant_id(role["id"], grant["permissionId"]),
+                          "createdAt": grant.get("createdAt") or role["createdAt"],
+                          "updatedAt": grant.get("updatedAt") or role["createdAt"],
+                          "roleId": role["id"], "permissionId": grant["permissionId"],
                           "permission": permission_output(permission),
                           "count": grant.get("count", 0)})
     return found
@@ -49,13 +64,15 @@ ROLE = Resource(
 
 
 def grants(requested: list[dict]) -> list[dict]:
-    """Permission inputs as stored grants; every permission must exist for this domain."""
-    found = []
+    """Permission inputs as stored grants, each a new row; every permission must exist for this
+    domain."""
+    found, moment = [], now()
     for item in requested:
         permission = store().get("permissions", item["permissionId"])
         if permission is None or not visible_permission(permission):
             raise bad_request(f"Permission {item['permissionId']} does not exist")
-        found.append({"permissionId": permission["id"], "count": item.get("count", 0)})
+        found.append({"id": new_id(), "permissionId": permission["id"], "count": item.get("count") or 0,
+                      "createdAt": moment, "updatedAt": moment})
     return found
 
 
@@ -124,6 +141,11 @@ def unassign(role: dict, subject: dict, field: str, gameServerId: str | None = N
         store().delete("roleAssignments", found["id"])
     emit("role-removed", {field: subject["id"], "gameServerId": gameServerId},
          {"role": {"id": role["id"], "name": role["name"]}})
+
+
+def granted(held: list[dict]) -> set[str]:
+    """The permission codes that role assignments (each with its `role`) grant."""
+    return {grant["permission"]["permission"] for a in held for grant in a["role"]["permissions"]}
 
 
 def assignments(field: str, subject_id: str) -> list[dict]:

@@ -92,6 +92,9 @@ API = ApiDefinition(
     credentials=credentials,
     response_headers=response_headers,
     expose_headers=["Timekit-TestMode", "Timekit-Request-Id"],
+    # timekit-sdk sends `POST /calendars/` and `POST /bookings/{id}/reschedule/` and Timekit serves
+    # them (inferred: its Laravel router ignores a trailing slash), so every path is served both ways.
+    trailing_slash=True,
     example="curl --user :live_api_key_7nzvc7wsBQQISLeFSVhROys9V1bUJ1z7 "
             "--header 'Content-Type: application/json' {base}/bookings",
     contract_auth=lambda config: {"basicAuth": {"username": "", "password": "live_api_key_7nzvc7wsBQQISLeFSVhROys9V1bUJ1z7"}},

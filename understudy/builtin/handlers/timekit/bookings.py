@@ -142,8 +142,9 @@ async def extend_reservation(body: dict):
 # -- rescheduling ---------------------------------------------------------------------------------
 
 async def reschedule_booking(id: str, body: dict, include=None):
-    """A new booking (new id) at the new time and resource; the old one takes the graph's
-    reschedule_by_customer action. Only graphs marked reschedulable (instant) qualify."""
+    """A new booking (new id) at the new time, with the booking's own resource unless the body
+    names another; the old one takes the graph's reschedule_by_customer action. Only graphs
+    marked reschedulable (instant) qualify."""
     old = model.find(id)
     if not GRAPHS[old["graph"]].reschedulable:
         raise refuse(f"Only instant bookings can be rescheduled; this booking uses {old['graph']}")
@@ -151,13 +152,16 @@ async def reschedule_booking(id: str, body: dict, include=None):
     if reason:
         raise refuse(reason)
     problems = Problems()
-    resource = problems.reference("resources", body["resource_id"], "resource_id", "resource")
+    moved = body.get("resource_id") not in (None, old["resource_id"])
+    resource = problems.reference("resources", body["resource_id"], "resource_id", "resource") if moved else None
     start, end = problems.span(body["start"], body["end"])
     problems.check()
     at = times.stamp()
     state = initial_state(old["graph"], None)
-    new = {**old, "id": common.new_id(), "event_id": common.new_id(), "resource_id": resource["id"],
-           "calendar_id": model.default_calendar(resource["id"]), "state": state,
+    resource_id = resource["id"] if moved else old["resource_id"]
+    calendar_id = model.default_calendar(resource_id) if moved else old["calendar_id"]
+    new = {**old, "id": common.new_id(), "event_id": common.new_id(), "resource_id": resource_id,
+           "calendar_id": calendar_id, "state": state,
            "event_info": {**old["event_info"], "start": start, "end": end}, "reservation_id": None,
            "logs": [model.log_entry("reschedule", None, state, {"rescheduled_from": old["id"]}, at)],
            "created_at": at, "updated_at": at}
