@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 from urllib.parse import quote
 
+from starlette.datastructures import Headers
 from starlette.types import Scope, Send
 
 from ..apiapp import ROUTING
@@ -26,7 +27,7 @@ from ..responses import asgi_headers, render_error
 from ..routing import NoRoute
 from .drift import Checks, DriftLog
 from .exchange import Exchange, decode_content, header, masked
-from .forward import Upstream
+from .forward import Answer, Upstream
 from .har import Recorder, entry_for
 from .replay import Replay
 
@@ -62,19 +63,17 @@ class Front:
         except NoRoute:  # outside the API's base path: nothing to forward, the mock's 404
             return await mock()
         template, method, _, _ = self.checks.route(inner["method"], path)
-        operation = self.app.spec["paths"][template][method.lower()] if template else None
         if template:  # the journal's operationId, as the mock's routing would set it
             inner["extensions"][ROUTING] = {"api_base_path": self.app.base_path,
                                             "operation_id": self.checks.operation_id(template, method)}
         query = scope.get("query_string", b"").decode("latin-1")
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
         if self.replay is not None:
-            found = self.replay.find(self.name, scope["method"], path, query, body, header(headers, "content-type"))
+            found = self.replay.find(self.name, scope["method"], path, query, body,
+                                     Headers(scope=scope).get("content-type"))
             if found is not None:
-                file, _, entry = found.source.rpartition("#")
-                fields["replayed"] = {"file": file, "entry": int(entry)}
-                raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in found.headers]
-                return await answer(send, found.status, raw + [(b"content-length", str(len(found.answer)).encode())],
+                fields["replayed"] = {"file": found.file, "entry": found.entry}
+                headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in found.headers]
+                return await answer(send, found.status, headers + [(b"content-length", str(len(found.answer)).encode())],
                                     found.answer)
         if self.upstream is None:
             return await mock()
@@ -83,35 +82,39 @@ class Front:
         started = datetime.now(timezone.utc)
         try:
             got = await self.upstream.send(scope["method"], url, scope["headers"], body)
-        except ApiError as error:
+        except ApiError as error:  # unreachable (502) or too slow (504)
             if self.fallback:
                 log.warning("%s; the mock answers (--upstream-fallback)", error.message)
                 fields["fallback"] = True
                 return await mock()
+            operation = self.app.spec["paths"][template][method.lower()] if template else None
             status, error_headers, payload = render_error(self.api, error, operation)
             await send({"type": "http.response.start", "status": status, "headers": asgi_headers(error_headers, payload)})
             await send({"type": "http.response.body", "body": payload})
             return
         await answer(send, got.status, got.headers, got.body)
         try:  # the client has its answer: nothing below may change it
-            sent, response_headers = (
-                [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw] for raw in (got.sent, got.headers))
-            exchange = masked(Exchange(
-                scope["method"], path, query, sent, body, got.status, response_headers,
-                decode_content(got.body, header(response_headers, "content-encoding")), got.reason), self.max_depth)
-            checked = await self.checks.check(exchange, masked=True)
-            fields["drift"] = checked.drift
-            if checked.drift:
-                self.drift.note(self.name, checked.operation, {
-                    "time": started.isoformat(timespec="milliseconds"), "method": scope["method"],
-                    "path": scope["path"], "query": exchange.query, "status": got.status, "drift": checked.drift})
-            if self.recorder is not None:
-                self.recorder.append(entry_for(exchange, url=url, started=started, elapsed_ms=got.elapsed_ms,
-                                               raw=got.body, ours={"api": self.name, "path": path,
-                                                                   "operation": checked.operation,
-                                                                   "drift": checked.drift}))
+            fields["drift"] = await self.check_and_record(scope, path, query, body, got, started)
         except Exception:  # a check or the recording failed: the answer stands, the log says why
             log.exception("checking or recording %s %s failed", scope["method"], scope["path"])
+
+    async def check_and_record(self, scope: Scope, path: str, query: str, body: bytes, got: Answer,
+                               started: datetime) -> list[dict[str, str]]:
+        """A forwarded exchange masked, checked (its drift summed) and recorded; its drift."""
+        sent, received = ([(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw] for raw in (got.sent, got.headers))
+        exchange = masked(Exchange(scope["method"], path, query, sent, body, got.status, received,
+                                   decode_content(got.body, header(received, "content-encoding")), got.reason),
+                          self.max_depth)
+        checked = await self.checks.check(exchange, masked=True)
+        if checked.drift:
+            self.drift.note(self.name, checked.operation, {
+                "time": started.isoformat(timespec="milliseconds"), "method": scope["method"], "path": scope["path"],
+                "query": exchange.query, "status": got.status, "drift": checked.drift})
+        if self.recorder is not None:
+            self.recorder.append(entry_for(exchange, url=got.url, started=started, elapsed_ms=got.elapsed_ms,
+                                           raw=got.body, ours={"api": self.name, "path": path,
+                                                               "operation": checked.operation, "drift": checked.drift}))
+        return checked.drift
 
     def below(self, scope: Scope) -> bytes:
         """The path below the API's base path, as the client encoded it."""

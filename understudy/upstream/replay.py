@@ -38,7 +38,8 @@ class Recorded:
     status: int
     headers: list[tuple[str, str]]
     answer: bytes
-    source: str  # "FILE.har#entry number"
+    file: str  # the HAR file's name
+    entry: int  # the entry's number in it, from 1
 
 
 def recorded_answer(entry: dict[str, Any]) -> tuple[list[tuple[str, str]], bytes]:
@@ -68,7 +69,7 @@ class Replay:
                 self.index[(api, exchange.method, path)].append(Recorded(
                     parse_qsl(exchange.query, keep_blank_values=True), exchange.request_body,
                     header(exchange.request_headers, "content-type"), exchange.status, headers, answer,
-                    f"{Path(name).name}#{number}"))
+                    Path(name).name, number))
 
     def holds(self, api: str) -> bool:
         return any(key[0] == api for key in self.index)
