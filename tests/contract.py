@@ -49,7 +49,7 @@ def check(app, api: str, case, **kwargs):
     try:
         case.validate_response(response)
     except BaseExceptionGroup as group:
-        if not excused(case, group.exceptions, response.request.url):
+        if not (excused(case, group.exceptions, response.request.url) or refused_host(case, group.exceptions, response)):
             raise
     return response
 
@@ -111,3 +111,15 @@ def excused(case, failures, url: str) -> bool:
     negative = [loc for loc, info in (case.meta.components.items() if case.meta else []) if not info.mode.is_positive]
     return (all(isinstance(f, AcceptedNegativeData) for f in failures) and negative
             and all(loc == ParameterLocation.QUERY for loc in negative) and _wire_query_is_valid(case, url))
+
+
+# A negative case now and then sends a `Host` header of its own (a random value). The engine refuses
+# a Host the server does not answer to (421, `understudy.security.hosts`) before any API sees the
+# request, so no API's spec documents that status: excused only when it is the one failure, the
+# answer is 421 and the case itself set the Host.
+def refused_host(case, failures, response) -> bool:
+    from schemathesis.openapi.checks import UndefinedStatusCode
+
+    sent = {name.lower() for name in (case.headers or {})}
+    return (response.status_code == 421 and "host" in sent
+            and all(isinstance(f, UndefinedStatusCode) for f in failures))
