@@ -458,8 +458,6 @@ def test_drift_of_a_file_it_cannot_read_is_one_line_and_exit_2(tmp_path, capsys,
     (["--api", "tiikr", "--upstream", "http://u:p@127.0.0.1:9"],
      "--upstream http://u:p@127.0.0.1:9: the URL holds credentials; leave them out: each request's own "
      "credentials are forwarded"),
-    (["--api", "tiikr", "--upstream", "http://127.0.0.1:9", "--upstream-timeout", "0"],
-     "--upstream-timeout 0: not a number of seconds above 0"),
     (["--api", "tiikr", "--upstream-fallback"],
      "--upstream-fallback answers from the mock when the upstream is down: give the upstream with --upstream URL"),
     (["--api", "tiikr", "--record", "{tmp}/f.har"],

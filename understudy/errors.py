@@ -29,6 +29,13 @@ DEFAULT_STATUS = {
 }
 
 
+class StartupError(Exception):
+    """What stops the server, or a command, before it starts: one line for the user (the setting,
+    file or option, and why), never a traceback; `exit_code` for the shell."""
+
+    exit_code = 1
+
+
 @dataclass
 class Violation:
     """One broken rule and where it is: `location` is body, query, path, header or cookie;

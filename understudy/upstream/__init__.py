@@ -5,7 +5,7 @@ checks a recording offline.
 
 | module | holds |
 |---|---|
-| `options.py` | the options, checked at start (`UpstreamError`: one line) |
+| `options.py` | `--upstream [API=]URL`, checked at start (`UpstreamError`: one line) |
 | `forward.py` | forwarding with httpx: the target URL, end-to-end headers, 502 / 504 |
 | `exchange.py` | one request and its answer; content decoding; masking with the journal's rule |
 | `drift.py` | the mock's validators on real traffic (`Checks`), drift summed per operation (`DriftLog`) |
@@ -25,7 +25,7 @@ from .forward import Upstream
 from .front import JOURNAL, VERBATIM, Front
 from .har import HarError, Recorder
 from .locate import Locator
-from .options import UpstreamError, timeout, upstream_urls
+from .options import UpstreamError, upstream_urls
 from .replay import Replay
 
 __all__ = ["JOURNAL", "VERBATIM", "Fronts", "UpstreamError", "fronts"]
@@ -62,7 +62,6 @@ def fronts(mounts: dict[str, Any], config: Any, engine_view: Any) -> Fronts:
                             f"give the real API with --upstream URL")
     if not urls and not files:
         return found
-    seconds = timeout(config)
     try:
         replay = Replay(files, Locator(mounts.values())) if files else None
         found.recorder = Recorder(config["record"]) if config.get("record") else None
@@ -72,7 +71,7 @@ def fronts(mounts: dict[str, Any], config: Any, engine_view: Any) -> Fronts:
         raise UpstreamError(f"--replay {', '.join(files)}: no recorded exchange is a request to "
                             f"{', '.join(mounts)} (with an answer)")
     for name, mount in mounts.items():
-        upstream = Upstream(urls[name], seconds) if name in urls else None
+        upstream = Upstream(urls[name], float(config["upstream_timeout"])) if name in urls else None
         if upstream is None and (replay is None or not replay.holds(name)):
             continue
         if upstream is not None:

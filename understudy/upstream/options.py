@@ -1,15 +1,19 @@
-"""`serve --upstream [API=]URL` (repeatable), `--upstream-fallback`, `--upstream-timeout`,
-`--record FILE.har` and `--replay FILE.har` (repeatable), checked at start: each mistake is one
-line (UpstreamError), never a traceback."""
+"""`serve --upstream [API=]URL` (repeatable), checked at start against the APIs served: each
+mistake is one line (UpstreamError), never a traceback. (The settings table checks the kinds of
+`--upstream-timeout`, `--record` and `--replay`; `upstream/__init__` what they name.)"""
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Iterable
 from urllib.parse import urlsplit
 
+from ..errors import StartupError
 
-class UpstreamError(Exception):
-    """A bad --upstream, --record or --replay (one line, for the CLI)."""
+
+class UpstreamError(StartupError):
+    """A bad --upstream, --record or --replay (one line, exit code 2)."""
+
+    exit_code = 2
 
 
 def upstream_urls(values: Iterable[str], served: list[str]) -> dict[str, str]:
@@ -48,14 +52,3 @@ def check_url(value: str, url: str) -> None:
         parts.port
     except ValueError:
         raise UpstreamError(f"--upstream {value}: the port of {url!r} is not a number from 0 to 65535")
-
-
-def timeout(config: Any) -> float:
-    raw = config.get("upstream_timeout")
-    try:
-        seconds = float(raw)
-    except (TypeError, ValueError):
-        seconds = 0.0
-    if not seconds > 0:
-        raise UpstreamError(f"--upstream-timeout {raw}: not a number of seconds above 0")
-    return seconds

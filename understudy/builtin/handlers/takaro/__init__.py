@@ -8,6 +8,7 @@ from pathlib import Path
 
 from understudy.api import ApiDefinition
 from understudy.errors import ApiError
+from understudy.settings import setting, text
 from understudy.stores import load_fixtures
 
 from .access import mint_jwt, verify_admin, verify_jwt, verify_session
@@ -54,7 +55,7 @@ def render_error(error: ApiError, status: int) -> dict:
 def credentials(config, state) -> list[dict]:
     """The admin token, then each demo login with its domain and its ready-made session token."""
     found = [{"scheme": "adminAuth", "header": "X-Takaro-Admin-Token",
-              "value": config["ADMIN_CLIENT_SECRET"],
+              "value": config["ADMIN_CLIENT_SECRET"], "who": "admin token", "note": "admin routes: /domain, /token",
               "describe": f"X-Takaro-Admin-Token: {config['ADMIN_CLIENT_SECRET']} (admin routes)"}]
     for session in state.all("sessions"):
         identity = state.get("identities", session["identityId"])
@@ -62,6 +63,7 @@ def credentials(config, state) -> list[dict]:
         found.append({
             "scheme": "bearerAuth", "username": identity["email"], "password": identity["password"],
             "token": session["id"], "domains": domains,
+            "note": f"password {identity['password']} for POST /login; domains {', '.join(domains)}",
             "describe": f"POST /login {identity['email']} / {identity['password']} "
                         f"(domains {', '.join(domains)}); or Authorization: Bearer {session['id']}",
         })
@@ -93,12 +95,12 @@ API = ApiDefinition(
     verifiers={"adminAuth": verify_admin, "bearerAuth": verify_session,
                "domainAuth": verify_session, "tokenAuth": verify_jwt},
     status={"unprocessable": 400, "media_type": 400, "too_large": 413},
-    settings={
+    settings=[
         # The seed's curl sends `X-Takaro-Admin-Token: xxx`; the demo secret is that value.
-        "ADMIN_CLIENT_SECRET": "xxx",
-        # Signs the agent JWTs of POST /token (HS256).
-        "JWT_SECRET": "understudy-takaro-demo-jwt-secret",
-    },
+        setting("ADMIN_CLIENT_SECRET", text(), "xxx", "the X-Takaro-Admin-Token of admin routes; empty: none"),
+        setting("JWT_SECRET", text(nonempty=True), "understudy-takaro-demo-jwt-secret",
+                "signs the agent JWTs of POST /token (HS256)"),
+    ],
     credentials=credentials,
     response_headers=response_headers,
     expose_headers=["X-Trace-Id"],

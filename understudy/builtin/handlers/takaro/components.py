@@ -9,8 +9,8 @@ from typing import Any, Callable
 
 from understudy.context import store
 
-from .core import (Resource, bad_request, conflict, domain_id, done, emit, getter, mine, ok, related,
-                   related_one, searcher, validation)
+from .core import (Resource, bad_request, conflict, domain_id, done, emit, getter, mine, ok, referenced,
+                   related, related_one, searcher, validation)
 from .events import executions_of
 from .gameservers import GAMESERVER
 from .pogs import find as pog_of, permissions as player_permissions
@@ -275,7 +275,7 @@ async def trigger_command(id: str, body: dict):
 
 
 async def trigger_hook(body: dict):
-    GAMESERVER.find(body["gameServerId"])
+    referenced(body, "gameServerId", "playerId", "moduleId")
     hooks = [h for h in HOOK.rows() if h["eventType"] == body["eventType"]
              and (body.get("moduleId") is None or module_of(h) and module_of(h)["id"] == body["moduleId"])]
     for hook in hooks:
@@ -285,7 +285,7 @@ async def trigger_hook(body: dict):
 
 
 async def trigger_cronjob(body: dict):
-    GAMESERVER.find(body["gameServerId"])
+    referenced(body, "gameServerId", "moduleId")
     cronjob = CRONJOB.find(body["cronjobId"])
     executed("cronjob", cronjob, {"gameServerId": body["gameServerId"]}, {})
     return done()

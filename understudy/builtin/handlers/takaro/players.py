@@ -5,7 +5,7 @@ from __future__ import annotations
 from understudy.context import store
 from understudy.errors import ApiError
 
-from .core import Resource, caller, domain_id, getter, ok, related, searcher
+from .core import Resource, caller, domain_id, getter, ok, referenced, related, searcher
 from .gameservers import GAMESERVER
 from .roles import ROLE, assign, assignable, assignments, unassign
 
@@ -73,14 +73,14 @@ async def bulk(body: dict):
 async def assign_role(id: str, roleId: str, body: dict | None = None):
     body = body or {}
     player = PLAYER.find(id)
-    if body.get("gameServerId") is not None:
-        GAMESERVER.find(body["gameServerId"])
+    referenced(body, "gameServerId")
     assign(assignable(roleId), player, "playerId", body.get("gameServerId"), body.get("expiresAt"))
     return ok({})
 
 
 async def remove_role(id: str, roleId: str, body: dict | None = None):
     player = PLAYER.find(id)
+    referenced(body or {}, "gameServerId")
     unassign(ROLE.find(roleId), player, "playerId", (body or {}).get("gameServerId"))
     return ok({})
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import uuid
 
-from understudy.context import store
+from understudy.context import principal, store
+from understudy.errors import forbidden
 
-from .core import (Resource, bad_request, deleter, domain_id, emit, expired, getter, new_id, now, ok,
+from .core import (Resource, bad_request, can, deleter, domain_id, emit, expired, getter, new_id, now, ok,
                    public, searcher, stamp)
 
 DEFAULT_ROLES = ("Player", "User")  # everyone has these; they cannot be assigned
@@ -65,7 +66,7 @@ ROLE = Resource(
 
 def grants(requested: list[dict]) -> list[dict]:
     """Permission inputs as stored grants, each a new row; every permission must exist for this
-    domain."""
+    domain, and be one the caller holds (`within_rights`)."""
     found, moment = [], now()
     for item in requested:
         permission = store().get("permissions", item["permissionId"])
@@ -73,7 +74,23 @@ def grants(requested: list[dict]) -> list[dict]:
             raise bad_request(f"Permission {item['permissionId']} does not exist")
         found.append({"id": new_id(), "permissionId": permission["id"], "count": item.get("count") or 0,
                       "createdAt": moment, "updatedAt": moment})
+    within_rights(found, "grant")
     return found
+
+
+def within_rights(found: list[dict], verb: str) -> None:
+    """A caller without ROOT grants or assigns no core permission it does not hold itself, so no
+    user raises anyone (themself included) above their own rights (inferred: Takaro's docs say
+    only that the root role is not meant to be assigned). Module permissions act in game, not on
+    the API, and are not limited."""
+    if can("ROOT"):
+        return
+    held = set(principal().get("permissions", ()))
+    codes = {p["permission"] for p in (store().get("permissions", g["permissionId"]) for g in found)
+             if p is not None and p.get("domain") is None}
+    beyond = sorted(codes - held)
+    if beyond:
+        raise forbidden(f"Cannot {verb} permissions you do not hold: {', '.join(beyond)}")
 
 
 async def permissions():
@@ -116,6 +133,7 @@ def assignable(role_id: str) -> dict:
     role = ROLE.find(role_id)
     if role["system"] and role["name"] in DEFAULT_ROLES:
         raise bad_request("Cannot assign Player or User role, everyone has these by default")
+    within_rights(role.get("permissions", []), "assign a role with")
     return role
 
 

@@ -46,7 +46,7 @@ async def update_bookings_bulk(body: list, include=None):
         problems, states = Problems(), {}
         for i, item in enumerate(body):
             booking = common.lookup("bookings", item["id"])
-            if booking is None or not model.visible(booking):
+            if booking is None:
                 problems.add(f"{i}.id", f"booking {item['id']} does not exist")
                 continue
             booking = {**booking, "state": states.get(booking["id"], booking["state"])}
@@ -61,18 +61,18 @@ async def update_bookings_bulk(body: list, include=None):
 
 
 async def apply_action(id: str, action: str, body: dict | None = None, include=None):
-    booking = model.apply(model.find(id), action, (body or {}).get(action))
+    booking = model.apply(model.target(id), action, (body or {}).get(action))
     return common.ok(model.present(booking, includes(include)))
 
 
 async def update_booking(id: str, body: dict, include=None):
-    model.find(id)
+    model.target(id)
     booking = common.change("bookings", id, {"meta": body.get("meta", {})})
     return common.ok(model.present(booking, includes(include)))
 
 
 async def delete_booking(id: str):
-    booking = model.find(id)
+    booking = model.target(id)
     if not is_final(booking["graph"], booking["state"]):
         raise refuse(f"Only bookings in a final state can be deleted; this booking is {booking['state']}")
     store().delete("bookings", id)
@@ -145,7 +145,7 @@ async def reschedule_booking(id: str, body: dict, include=None):
     """A new booking (new id) at the new time, with the booking's own resource unless the body
     names another; the old one takes the graph's reschedule_by_customer action. Only graphs
     marked reschedulable (instant) qualify."""
-    old = model.find(id)
+    old = model.target(id)
     if not GRAPHS[old["graph"]].reschedulable:
         raise refuse(f"Only instant bookings can be rescheduled; this booking uses {old['graph']}")
     reason = model.refusal(old, "reschedule_by_customer")

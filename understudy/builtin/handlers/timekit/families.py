@@ -67,9 +67,10 @@ FAMILIES = {f.coll: f for f in (
 )}
 
 
-def find(family: Family, ident: Any) -> dict:
+def find(family: Family, ident: Any, write: bool = False) -> dict:
+    """The document a path names (a write to another resource's: 403 for resource credentials)."""
     if family.key == "id":
-        return common.find(family.coll, ident, family.model)
+        return (common.target if write else common.find)(family.coll, ident, family.model)
     found = common.owned(family.coll, lambda d: d.get(family.key) == ident)
     if not found:
         raise not_found(family.model, ident)
@@ -121,12 +122,12 @@ def crud(coll: str):
         return common.ok(common.public(find(family, params[family.key])))
 
     async def update(body: dict, **params):
-        doc = find(family, params[family.key])
+        doc = find(family, params[family.key], write=True)
         fields = checked(family, writable(body), doc["id"])
         return common.ok(common.public(common.change(coll, doc["id"], fields)))
 
     async def delete(**params):
-        store().delete(coll, find(family, params[family.key])["id"])
+        store().delete(coll, find(family, params[family.key], write=True)["id"])
         return common.deleted()
 
     return list_all, create, get, update, delete
