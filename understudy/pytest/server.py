@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from ..api import discover
     from ..app import create_app
-    from ..cli import SpecProblem
+    from ..cli import user_errors
     from ..config import DEFAULTS
 
     known = discover(DEFAULTS["root"])
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         app = create_app({"apis": args.api or None, "specs": args.spec or None, "host": "127.0.0.1", "port": port,
                           "admin_token": os.environ.get("UNDERSTUDY_ADMIN_TOKEN")})
     except Exception as error:  # a broken spec or handler: one line naming it
-        cause = str(error) if isinstance(error, SpecProblem) else f"{type(error).__name__}: {error}"
+        cause = str(error) if isinstance(error, user_errors()) else f"{type(error).__name__}: {error}"
         print(cause.splitlines()[0], flush=True)
         return 1
     print(f"{READY} http://127.0.0.1:{port}", flush=True)

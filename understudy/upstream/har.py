@@ -170,14 +170,15 @@ class Recorder:
         self.path = Path(path)
         self.fd: int | None = None
         with self.locked() as size:
+            foreign = size > 0 and not self.ours(size)
             if size == 0:
                 os.write(self.fd, HEAD + TAIL)
-            elif not self.ours(size):
-                self.close()
-                raise HarError(f"--record {path}: the file exists and is not a recording of understudy's; "
-                               f"name a new file (or remove this one)")
-            elif os.pread(self.fd, len(TAIL), size - len(TAIL)) != TAIL:
+            elif not foreign and os.pread(self.fd, len(TAIL), size - len(TAIL)) != TAIL:
                 self.repair()
+        if foreign:
+            self.close()
+            raise HarError(f"--record {path}: the file exists and is not a recording of understudy's; "
+                           f"name a new file (or remove this one)")
 
     @contextmanager
     def locked(self) -> Iterator[int]:
