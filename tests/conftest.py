@@ -123,6 +123,16 @@ def live_server(app):
         yield base
 
 
+@pytest.fixture(scope="module")
+def real_api():
+    """A small real API to stand in front of (tests/upstream_support.py), on 127.0.0.1."""
+    from upstream_support import start_real_api
+
+    api = start_real_api()
+    yield api
+    api.stop()
+
+
 # -- the number of Schemathesis cases, summed over xdist workers ------------------------------------
 def pytest_sessionfinish(session):
     from contract import CASES

@@ -69,6 +69,16 @@ async def clear_requests():
     return json_response({"cleared": True})
 
 
+async def drift(api: str | None = None):
+    known_api(api)
+    found = server().fronts.drift.summary(api)
+    return json_response({"drift": found, "count": len(found)})
+
+
+async def clear_drift():
+    return json_response({"deleted": server().fronts.drift.clear()})
+
+
 async def credentials():
     return json_response(server().credentials())
 

@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 from starlette.datastructures import Headers
 from starlette.types import Receive, Scope, Send
 
-from . import admin, security
+from . import admin, security, upstream
 from .admin_api import ADMIN
 from .api import ApiDefinition, discover, load_api
 from .apiapp import build_api_app, load_spec, merge_path_parameters
@@ -127,6 +127,7 @@ class Understudy:
                            public_spec(spec, ""), set(spec["paths"]))
         self.admin_roots = {first_segments(p) for p in spec["paths"]}  # /__understudy/reset, /__understudy/requests, ...
         self.router = admin.router(self)
+        self.fronts = upstream.fronts(self.mounts, config, self.store.view(ENGINE))  # --upstream, --replay
         expose = sorted({h for api in apis for h in api.expose_headers})
         self.asgi = security.guard(NoChallengeForScripts(self.dispatch), config, is_admin=self.is_admin_path,
                                    refuse=self.refuse, expose=expose + [EVICTED_HEADER])
@@ -204,6 +205,7 @@ class Understudy:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                await self.fronts.aclose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -236,7 +238,7 @@ class Understudy:
         async def send_with_headers(message: dict) -> None:
             if message["type"] == "http.response.start":
                 state["status"] = message["status"]
-                if mount.api.response_headers or announce:
+                if (mount.api.response_headers or announce) and not message.get(upstream.VERBATIM):
                     extra = {**(mount.api.response_headers(ctx) if mount.api.response_headers else {}), **announce}
                     message = {**message, "headers": list(message.get("headers", [])) + [
                         (k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in extra.items()
@@ -258,7 +260,12 @@ class Understudy:
                 check_accept(headers.get("accept"), mount.api.accept)
             inner = without_trailing_slash(scope, mount.base_path) if mount.api.trailing_slash else scope
             inner = with_aliases_resolved(inner, mount.base_path, mount.api.aliases)
-            await mount.app(inner, receive, send_with_headers)
+            front = self.fronts.get(mount.name)
+            if front is None:
+                await mount.app(inner, receive, send_with_headers)
+            else:  # a recorded answer, the real API's, or the mock's (upstream/)
+                await front(scope, inner, body, lambda: mount.app(inner, receive, send_with_headers),
+                            send_with_headers, ctx.extras)
         except Exception as exc:  # the API's own handlers render everything; this is the net
             error = exc if isinstance(exc, ApiError) else ApiError("internal", "Internal server error")
             if not isinstance(exc, ApiError):
@@ -286,6 +293,7 @@ class Understudy:
                 "request": request_record(headers, body, body_bytes=int(self.config["journal_body_bytes"]),
                                           max_depth=int(self.config["max_json_depth"])),
                 "fault": getattr(ctx.extras.get("prefer"), "fault", None),
+                **ctx.extras.get(upstream.JOURNAL, {}),
             })
 
     @staticmethod

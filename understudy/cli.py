@@ -92,7 +92,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             os.environ.setdefault("PYTHONWARNINGS", QUIET)  # each worker imports Connexion afresh
             app = "understudy.app:app_from_environment"
         served = uvicorn.Config(app, factory=workers > 1, workers=workers, log_level=config["log_level"],
-                                access_log=config["access_log"], http=http_protocol())
+                                access_log=config["access_log"], http=http_protocol(),
+                                server_header=not server.fronts)  # a forwarded or replayed answer has its own
         if workers > 1:
             Multiprocess(served, sockets=[sock]).run()
         else:
@@ -138,6 +139,8 @@ def print_banner(server, config, workers: int, state: str | None, watching: list
             print(f"    demo       {cred.get('describe', cred)}")
     print()
     print(f"Index: {origin}/   Reset: POST {origin}/__understudy/reset   Journal: {origin}/__understudy/requests")
+    for line in server.fronts.lines:  # --upstream, --record, --replay
+        print(f"  {line}")
     if config["reload"]:
         print("Watching " + ", ".join(str(p) for p in watching) + " for changes (one worker).")
     for warning in startup_warnings(server.config):
@@ -212,6 +215,8 @@ def parser(apis: list[str]) -> argparse.ArgumentParser:
 
     sub.add_parser("contract", help="run an API's contract (Schemathesis) against any server "
                                     "(understudy contract <api> --base-url URL; --help for more)", add_help=False)
+    sub.add_parser("drift", help="check the exchanges of a HAR file against the specs, offline "
+                                 "(understudy drift FILE.har [--api NAME]; --help for more)", add_help=False)
 
     definitions = {name: load_api(name) for name in apis}
     for command in sorted({c for api in definitions.values() for c in api.commands}):
@@ -236,6 +241,10 @@ def run(argv: list[str]) -> int:
         from .contract import main as contract
 
         return contract(argv[1:])
+    if argv[:1] == ["drift"]:  # a parser of its own, as contract's
+        from .upstream.offline import main as drift
+
+        return drift(argv[1:])
     args = parser(apis).parse_args(argv)
     return args.func(args)
 

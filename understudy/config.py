@@ -19,6 +19,9 @@ ORIGINS = listed("web origins such as http://localhost:3000 or https://*.example
                  r"\*|https?://[A-Za-z0-9.*-]+(:\d+)?|https?://\[[0-9A-Fa-f:.]+\](:\d+)?")
 HOST_NAMES = listed("host names or addresses such as box.lan, *.example.com or 192.168.1.5, or *",
                     r"\*|(\*\.)?[A-Za-z0-9_.-]+|\[?[0-9A-Fa-f:.]+\]?")
+UPSTREAMS = listed("[API=]URL values such as https://manage.tiikr.com/api/v1 or tiikr=http://127.0.0.1:9000",
+                   r"\S+")  # each URL is checked by upstream.options, naming what is wrong with it
+HAR_FILES = listed("HAR file paths", r".+")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 
@@ -60,6 +63,17 @@ ENGINE: list[Setting] = [
     engine("session_ttl_seconds", number(positive=True), 1800, "how long an idle session lives"),
     engine("max_sessions", integer(1), 100, "how many sessions may live at once"),
     engine("validate_responses", FLAG, False, "check every response against the spec (tests do)"),
+    # in front of the real API (understudy/upstream/; README "In front of the real API")
+    engine("upstreams", UPSTREAMS, [], "forward an API's requests to its real base URL and check each exchange "
+           "against the spec (drift); API= may be left out when one API is served", "--upstream"),
+    engine("upstream_fallback", FLAG, False, "answer from the mock when the upstream cannot be reached "
+           "(else 502 / 504)", "--upstream-fallback"),
+    engine("upstream_timeout", number(positive=True), 30, "how many seconds an upstream may take to answer "
+           "(504 past it)", "--upstream-timeout"),
+    engine("record", optional(text(nonempty=True)), None, "append each forwarded exchange to this HAR 1.2 file, "
+           "secrets masked", "--record"),
+    engine("replay", HAR_FILES, [], "answer the requests a HAR file recorded with the recorded answers; "
+           "everything else goes to the upstream, else the mock", "--replay"),
     # your own specs (`understudy serve SPEC ...`): how they are served
     engine("handlers", optional(text(nonempty=True)), None, "Python modules whose functions, named by operationId, "
            "replace the generated behaviour (the one way your own code runs)", "--handlers", env=False),

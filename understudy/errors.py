@@ -23,7 +23,9 @@ DEFAULT_STATUS = {
     "unprocessable": 422,  # well-formed but refused by the API's rules
     "rate_limited": 429,
     "internal": 500,
+    "bad_gateway": 502,  # the real API (--upstream) could not be reached or broke the connection
     "unavailable": 503,
+    "gateway_timeout": 504,  # the real API (--upstream) did not answer in time
 }
 
 
