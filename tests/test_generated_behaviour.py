@@ -72,6 +72,7 @@ paths:
           content:
             application/json: {schema: {$ref: '#/components/schemas/Pet'}}
             application/xml: {schema: {$ref: '#/components/schemas/Pet'}}
+        '404': {description: no such pet, content: {application/problem+json: {}}}
     patch:
       requestBody: {content: {application/merge-patch+json: {schema: {type: object}}}}
       responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Pet'}}}}}

@@ -31,6 +31,7 @@ from .errors import ApiError, Violation
 from .invoke import FastOperation
 from .responses import asgi_headers, render_error
 from .routing import HTTP_METHODS, MethodNotAllowed, NoRoute, RouteTable
+from .spec.walk import pointer_get, ref_pointer
 from .validation import ValidationOperation, compile_schema
 
 log = logging.getLogger("understudy")
@@ -87,11 +88,7 @@ class Dereferencer:
         self.done: dict[str, Any] = {}
 
     def target(self, ref: str) -> Any:
-        node: Any = self.document
-        for part in ref[2:].split("/") if ref != "#" else []:
-            part = part.replace("~1", "/").replace("~0", "~")
-            node = node[int(part)] if isinstance(node, list) else node[part]
-        return node
+        return pointer_get(self.document, ref_pointer(ref))  # `~1`, `~0` and `%7B` decoded
 
     def __call__(self, node: Any) -> Any:
         if isinstance(node, dict):
@@ -240,10 +237,7 @@ def merge_path_parameters(spec: dict) -> dict:
 
     def identity(parameter: dict) -> tuple[str, str]:
         if "$ref" in parameter:  # a local reference, #/components/parameters/<name>
-            target = spec
-            for part in parameter["$ref"].lstrip("#/").split("/"):
-                target = target[part]
-            parameter = target
+            parameter = pointer_get(spec, ref_pointer(parameter["$ref"]))
         return parameter["in"], parameter["name"]
 
     for item in spec.get("paths", {}).values():

@@ -98,9 +98,24 @@ def _placed(scheme: dict, credential: Credential) -> Credential:
     return credential
 
 
+def placement(scheme: dict, name: str) -> str:
+    """Where a scheme's credential travels: schemes that read the same place (two OAuth 2 flows
+    in the Authorization header, named together in one requirement) share one demo credential,
+    so a client can satisfy them at once."""
+    kind = kind_of(scheme)
+    if kind in ("basic", "bearer", "oauth2"):
+        return "authorization:" + ("basic" if kind == "basic" else "bearer")
+    if kind == "http":
+        return "authorization:" + str(scheme.get("scheme", "")).lower()
+    if kind == "apiKey":
+        key = str(scheme.get("name", ""))
+        return f"{scheme.get('in')}:{key.lower() if scheme.get('in') == 'header' else key}"
+    return name
+
+
 def demo_credential(spec_title: str, name: str, scheme: dict) -> Credential | None:
     kind = kind_of(scheme)
-    secret = _demo_secret(spec_title, name)
+    secret = _demo_secret(spec_title, placement(scheme, name))
     if kind == "basic":
         return _placed(scheme, Credential(name, ("demo", f"demo-{secret[:16]}")))
     if kind == "bearer":

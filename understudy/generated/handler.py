@@ -2,7 +2,9 @@
 shaped by the response schema so every answer validates; for any other operation, the
 operation's example or a body generated from its schema. The media type is chosen by `Accept`
 among those documented (406 when none fits), documented response headers are sent, and an
-unknown id is 404 (the operation's documented 404, else RFC 9457 problem+json).
+unknown id is 404 in the form the operation documents for it (404, `4XX`, `default`); an operation
+that documents none of them answers an unknown id as documented, as a stateless mock does. An
+operation that documents no success answers its first documented response.
 
     op = GeneratedOperation(spec, bodies, resources, "get", "/pets/{petId}")   # once per operation
     answer = op.answer(path_params={"petId": 1}, query={}, body=None, accept="*/*", store=view)
@@ -16,17 +18,16 @@ import random
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
-from xml.sax.saxutils import escape as xml_escape
 
 from ..errors import ApiError, Violation, not_found
 from ..spec.load import Spec
 from ..spec.walk import operations, resolve
 from ..stores.base import clone
 from .bodies import Bodies, Unsatisfiable
+from .media import concrete, negotiate, render
 from .problems import client_error
 from .resources import Resource, Resources, _properties, stored
 
-JSON = "application/json"
 SUCCESS_BY_ROLE = {"create": ("201", "200"), "delete": ("204", "200", "202")}
 TOTAL_FIELDS = ("total", "total_count", "totalCount", "count", "totalItems", "total_items", "totalResults")
 
@@ -37,96 +38,6 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     media_type: str | None = None
-
-
-def negotiate(accept: str | None, offered: list[str]) -> str | None:
-    """The documented media type an `Accept` header admits best (q-values and wildcards, the most
-    specific range deciding), the first documented one when there is no Accept; None when none
-    fits (-> 406)."""
-    if not offered:
-        return None
-    if not accept or not accept.strip():
-        return offered[0]
-    ranges = []
-    for i, part in enumerate(accept.split(",")):
-        bits = [b.strip() for b in part.split(";")]
-        q = 1.0
-        for bit in bits[1:]:
-            if bit.lower().startswith("q="):
-                try:
-                    q = float(bit[2:])
-                except ValueError:
-                    q = 0.0
-        if bits[0]:
-            ranges.append((bits[0].lower(), q, i))
-    best, best_rank = None, None
-    for j, mime in enumerate(offered):
-        base = mime.split(";")[0].strip().lower()
-        matching = [(_specificity(p), q) for p, q, _ in ranges if _matches(p, base)]
-        if not matching:
-            continue
-        q = max(matching)[1]  # the most specific range that matches decides (RFC 9110)
-        if q > 0 and (best_rank is None or (q, -j) > best_rank):
-            best, best_rank = mime, (q, -j)
-    return best
-
-
-def _matches(pattern: str, mime: str) -> bool:
-    if pattern == "*/*" or mime == "*/*":
-        return True
-    p_type, _, p_sub = pattern.partition("/")
-    m_type, _, m_sub = mime.partition("/")
-    if m_sub == "*":  # a documented `text/*` answers any text type asked for
-        return p_type == m_type or p_type == "*"
-    return p_type == m_type and (p_sub == "*" or p_sub == m_sub)
-
-
-def _specificity(pattern: str) -> int:
-    return 0 if pattern == "*/*" else 1 if pattern.endswith("/*") else 2
-
-
-def _is_json(mime: str) -> bool:
-    base = mime.split(";")[0].strip().lower()
-    return base in (JSON, "*/*", "application/*") or base.endswith("+json")
-
-
-def concrete(mime: str, accept: str | None) -> str:
-    """The Content-Type to send for a documented media type (a wildcard becomes a real type)."""
-    base = mime.split(";")[0].strip().lower()
-    if base in ("*/*", "application/*"):
-        return JSON
-    if base == "text/*":
-        return "text/plain"
-    if base.endswith("/*"):
-        return base[:-1] + "octet-stream"
-    return mime
-
-
-def render(value: Any, media_type: str, schema: dict | None = None) -> bytes:
-    """A value in a media type: JSON, text, a small XML document, or bytes."""
-    base = media_type.split(";")[0].strip().lower()
-    if value is None and not _is_json(base):
-        return b""
-    if _is_json(base):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-    if base.startswith("text/") and not base.endswith("xml"):
-        return (value if isinstance(value, str) else json.dumps(value)).encode()
-    if base.endswith("xml"):
-        root = ((schema or {}).get("xml") or {}).get("name", "root") if isinstance(schema, dict) else "root"
-        return ('<?xml version="1.0" encoding="UTF-8"?>' + _xml(root, value)).encode()
-    return value.encode() if isinstance(value, str) else json.dumps(value).encode()
-
-
-def _xml(tag: str, value: Any) -> str:
-    if isinstance(value, dict):
-        inner = "".join(_xml(k, v) for k, v in value.items())
-    elif isinstance(value, list):
-        inner = "".join(_xml("item", v) for v in value)
-    elif value is None:
-        inner = ""
-    else:
-        inner = xml_escape(str(value).lower() if isinstance(value, bool) else str(value))
-    return f"<{tag}>{inner}</{tag}>"
 
 
 class GeneratedOperation:
@@ -142,18 +53,28 @@ class GeneratedOperation:
         role = resources.role(self.method, path)
         self.role, self.resource = role.role, role.resource
         self.status, self.response = self._success()
+        if self.status >= 300:  # the operation documents no success: it answers as documented, no more
+            self.role, self.resource = "none", None
+        self.documents_not_found = any(k in (self.operation.get("responses") or {})
+                                       for k in ("404", "4XX", "4xx", "default"))
 
     def _success(self) -> tuple[int, dict]:
+        """(status, response object) of the answer: the lowest documented 2xx (the role's usual one
+        first), else `2XX`, else `default` (as 200 / 201); where the operation documents none of them,
+        its first documented response, as Prism does (the lint lists it)."""
         responses = self.operation.get("responses") or {}
         preferred = SUCCESS_BY_ROLE.get(self.role, ())
         keys = [k for k in preferred if k in responses] + sorted(k for k in responses if str(k)[:1] == "2")
         if not keys:
             keys = [k for k in ("2XX", "2xx", "default") if k in responses]
         if not keys:
+            keys = [k for k in responses if str(k)[:1].isdigit()]
+        if not keys:
             return (201 if self.role == "create" else 200), {}
-        key = keys[0]
-        status = int(key) if key.isdigit() else (201 if self.role == "create" else 200)
-        return status, resolve(self.spec.document, responses[key]) or {}
+        key = str(keys[0])
+        status = int(key) if key.isdigit() else int(key[0]) * 100 if key[0] in "345" else \
+            (201 if self.role == "create" else 200)
+        return status, resolve(self.spec.document, responses[keys[0]]) or {}
 
     # -- answering ---------------------------------------------------------------------------
     def answer(self, *, path_params: dict | None = None, query: dict | None = None, body: Any = None,
@@ -171,8 +92,13 @@ class GeneratedOperation:
         except ApiError as error:
             if error.kind != "not_found":
                 raise
-            status, media_type, payload = client_error(self.bodies, self.operation, error)
-            return Answer(status, {}, payload, media_type)
+            if not self.documents_not_found:
+                # No documented way to say "not found": the documented answer, as a stateless mock
+                # gives it (document a 404 to get one).
+                value = self.example(media, rng)
+            else:
+                status, media_type, payload = client_error(self.bodies, self.operation, error)
+                return Answer(status, {}, payload, media_type)
         headers = self._headers(rng)
         if media is None or self.status in (204, 304):
             return Answer(self.status, headers, b"", None)
@@ -286,14 +212,37 @@ class GeneratedOperation:
         return dict(base)
 
     def _new_key(self, resource: Resource, body: Any, store: Any) -> Any:
-        if resource.id_kind == "integer":
-            return store.next_id(resource.name)
-        if resource.id_kind == "uuid":
-            return str(uuid.uuid4())
+        """A new id: the next of a sequence, a uuid, the string id the client chose, or
+        `<resource>-<n>`; always one the item path's parameter schema admits (a pattern such as
+        Twilio's `^MG[0-9a-fA-F]{32}$`, bounds), generated from that schema where the usual form
+        does not fit."""
         given = body.get(resource.id_field) if isinstance(body, dict) and resource.id_field else None
-        if isinstance(given, str) and given and store.get(resource.name, given) is None:
-            return given
+        for _ in range(8):
+            if resource.id_kind == "integer":
+                key: Any = store.next_id(resource.name)
+            elif resource.id_kind == "uuid":
+                key = str(uuid.uuid4())
+            elif isinstance(given, str) and given and store.get(resource.name, given) is None:
+                key, given = given, None
+            else:
+                key = f"{resource.name}-{store.next_id(resource.name)}"
+            if self._admits(resource, key):
+                return key
+        for seed in range(1, 1000):
+            try:
+                key = self.bodies.value(resource.id_schema, "request", random.Random(store.next_id(resource.name) * 7919
+                                                                                      + seed))
+            except Unsatisfiable:
+                break
+            if isinstance(key, (str, int)) and not isinstance(key, bool) and store.get(resource.name, str(key)) is None:
+                return key
         return f"{resource.name}-{store.next_id(resource.name)}"
+
+    def _admits(self, resource: Resource, key: Any) -> bool:
+        if not resource.id_schema:
+            return True
+        return self.bodies.valid(resource.id_schema, key, "request") or (
+            isinstance(key, int) and self.bodies.valid(resource.id_schema, str(key), "request"))
 
     def _document(self, resource: Resource, body: Any, key: Any, path_params: dict, media: str | None) -> dict:
         """What is stored: the body, with the id and parent values where the schema has them, and

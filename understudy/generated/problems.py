@@ -57,13 +57,17 @@ def documented(operation: dict, error: ApiError) -> tuple[int, str | None]:
     return natural, None
 
 
-def client_error(bodies: Bodies, operation: dict, error: ApiError) -> tuple[int, str, bytes]:
-    """(status, media type, body) of an error for a generated operation."""
+def client_error(bodies: Bodies, operation: dict, error: ApiError) -> tuple[int, str | None, bytes]:
+    """(status, media type, body) of an error for a generated operation: in the documented
+    response's form (no body where it documents none; its first media type where none is JSON),
+    else RFC 9457 problem+json."""
     status, key = documented(operation, error)
     detail = error.detail()
     if key is not None:
         response = resolve(bodies.document, operation["responses"][key]) or {}
         content = response.get("content") or {}
+        if not content:
+            return status, None, b""
         for mime, media in content.items():
             if not (isinstance(media, dict) and _json(mime)):
                 continue
@@ -79,9 +83,26 @@ def client_error(bodies: Bodies, operation: dict, error: ApiError) -> tuple[int,
             value = _with_message(bodies, schema, value, detail, error)
             media_type = "application/json" if mime in ("*/*", "application/*") else mime.split(";")[0].strip()
             return status, media_type, json.dumps(value).encode()
-        if not content:
-            return status, PROBLEM, json.dumps(problem(status, detail, error.violations)).encode()
+        if not any(_json(mime) for mime in content):
+            return _rendered(bodies, status, content, detail)
     return status, PROBLEM, json.dumps(problem(status, detail, error.violations)).encode()
+
+
+def _rendered(bodies: Bodies, status: int, content: dict, detail: str) -> tuple[int, str | None, bytes]:
+    """The error in the first documented media type when none is JSON (text, XML...)."""
+    from .media import concrete, render
+
+    mime = next(iter(content))
+    media = content[mime] if isinstance(content[mime], dict) else {}
+    schema = media.get("schema")
+    try:
+        value = bodies.value(schema, "response") if isinstance(schema, dict) else detail
+    except Unsatisfiable:
+        value = detail
+    if isinstance(value, str) and (not isinstance(schema, dict) or bodies.valid(schema, detail, "response")):
+        value = detail
+    media_type = concrete(mime, None)
+    return status, media_type, render(value, media_type, resolve(bodies.document, schema or {}))
 
 
 def _json(mime: str) -> bool:
@@ -102,6 +123,11 @@ def _with_message(bodies: Bodies, schema: dict, value: Any, detail: str, error: 
                 target[name] = detail
                 if not bodies.valid(schema, value, "response"):
                     target[name] = before
+    placed = any(target.get(name) == detail for target in targets for name in MESSAGE_FIELDS)
+    if not placed and "message" not in value:
+        value["message"] = detail  # kept only where the schema admits it
+        if not bodies.valid(schema, value, "response"):
+            del value["message"]
     for target in targets:
         for name in ("errors", "violations", "details"):
             if isinstance(target.get(name), list) and error.violations:

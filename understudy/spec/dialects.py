@@ -16,6 +16,7 @@ from typing import Any
 
 from jsonschema import Draft4Validator, Draft202012Validator, FormatChecker, ValidationError
 from jsonschema import _keywords
+from jsonschema.exceptions import UnknownType
 from jsonschema.validators import extend
 from referencing import Registry
 
@@ -160,13 +161,32 @@ def _is_regex(instance: Any) -> bool:
     return True
 
 
+def _tolerant(check):
+    """`type` that ignores what is not a type name (`type: {description: ...}`, `type: file`), as
+    if the schema said nothing: a real-world mistake the lint lists, never a crash."""
+    def keyword(validator, types, instance, schema):
+        names = types if isinstance(types, list) else [types]
+        known = [t for t in names if isinstance(t, str) and _known(validator, t)]
+        if known:
+            yield from check(validator, known if isinstance(types, list) else known[0], instance, schema)
+    return keyword
+
+
+def _known(validator, name: str) -> bool:
+    try:
+        validator.is_type(None, name)
+    except UnknownType:
+        return False
+    return True
+
+
 FORMATS = {"3.0": _format_checker(Draft4Validator.FORMAT_CHECKER),
            "3.1": _format_checker(Draft202012Validator.FORMAT_CHECKER)}
 _SAFE = {"pattern": _pattern, "patternProperties": _pattern_properties, "additionalProperties": _additional_properties}
 _BASE = {
-    "3.0": extend(Draft4Validator, {**_SAFE, "type": _nullable(Draft4Validator.VALIDATORS["type"]),
+    "3.0": extend(Draft4Validator, {**_SAFE, "type": _nullable(_tolerant(Draft4Validator.VALIDATORS["type"])),
                                     "enum": _nullable(Draft4Validator.VALIDATORS["enum"])}),
-    "3.1": extend(Draft202012Validator, _SAFE),
+    "3.1": extend(Draft202012Validator, {**_SAFE, "type": _tolerant(Draft202012Validator.VALIDATORS["type"])}),
 }
 CLASSES = {
     (dialect, direction): extend(_BASE[dialect], {
