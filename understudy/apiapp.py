@@ -126,7 +126,7 @@ class ApiApp:
         self.resolver = api.resolver or RelativeResolver(api.package)
         self.deref = Dereferencer(spec)
         self.components = self.deref(spec.get("components", {}))
-        self.routes = RouteTable(spec.get("paths", {}))
+        self.routes = RouteTable(spec.get("paths", {}), fallback=api.route_fallback)
         self.operations: dict[tuple[str, str], OpenAPIOperation] = {}
         self.chains: dict[tuple[str, str], Any] = {}
         for route in self.routes.routes if api.eager else ():  # resolve every handler now: a typo stops start-up

@@ -27,7 +27,7 @@ from .context import RequestContext, reset_current, set_current
 from .controls import RAW_SEND, Rules
 from .docs import public_spec
 from .errors import ApiError, Violation
-from .journal import request_record
+from .journal import request_query, request_record
 from .responses import asgi_headers, render_error
 from .stores import ENGINE, Sessions, check_name, load_fixtures, open_state
 from .stores import HEADER as SESSION_HEADER
@@ -246,11 +246,12 @@ class Understudy:
                 "worker": os.getpid(),
                 "method": scope["method"],
                 "path": scope["path"],
-                "query": scope.get("query_string", b"").decode("latin-1"),
+                "query": request_query(scope.get("query_string", b""), mount.api.secret_names.get("query", ())),
                 "operationId": self.short_operation_id(mount, routing.get("operation_id")),
                 "status": state["status"],
                 "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                "request": request_record(headers, body[: int(self.config["journal_body_bytes"])]),
+                "request": request_record(headers, body[: int(self.config["journal_body_bytes"])],
+                                          mount.api.secret_names.get("headers", ())),
                 "fault": getattr(ctx.extras.get("prefer"), "fault", None),
             })
 

@@ -57,8 +57,12 @@ def _segment_pattern(segment: str) -> re.Pattern:
 
 
 class RouteTable:
-    def __init__(self, paths: dict[str, Any]):
-        """`paths`: the spec's `paths` object (templates relative to the API's base path)."""
+    def __init__(self, paths: dict[str, Any], fallback: bool = False):
+        """`paths`: the spec's `paths` object (templates relative to the API's base path).
+        `fallback`: a method the most specific templates lack is served by a less specific
+        template that declares it (GitLab documents `PUT /services/asana` beside
+        `GET /services/{slug}`, and its server answers both), and `Allow` lists them all."""
+        self.fallback = fallback
         self.root = _Node()
         self.routes: list[Route] = []
         for order, (template, item) in enumerate(paths.items()):
@@ -111,6 +115,8 @@ class RouteTable:
         found = self.matches(path)
         if not found:
             return []
+        if self.fallback:
+            return sorted(found, key=lambda rv: (rv[0].specificity, rv[0].order))
         fewest = min(route.specificity for route, _ in found)
         return sorted(((r, v) for r, v in found if r.specificity == fewest), key=lambda rv: rv[0].order)
 

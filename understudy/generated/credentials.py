@@ -242,6 +242,11 @@ class Credentials:
         else:
             demos = (demo_credential(title, name, scheme) for name, scheme in self.schemes.items())
             self.credentials = [c for c in demos if c is not None]
+            named = requirement_scopes(spec.document)
+            for credential in self.credentials:  # every scope: the flows' and those requirements name
+                if kind_of(self.schemes[credential.scheme]) == "oauth2":
+                    credential.scopes += tuple(s for s in named.get(credential.scheme, ()) if s not in credential.scopes)
+                    _placed(self.schemes[credential.scheme], credential)
         self.any_credential = any_credential
         self.verifiers = {name: Verifier(name, scheme, [c for c in self.credentials if c.scheme == name],
                                          any_credential)
@@ -261,6 +266,22 @@ class Credentials:
             for part in ("headers", "query", "cookies"):
                 out[part].update(getattr(credential, part))
         return out
+
+
+def requirement_scopes(document: dict) -> dict[str, list[str]]:
+    """The scopes the document's security requirements name, per scheme (OpenID Connect schemes
+    list none of their own)."""
+    from ..spec.walk import operations
+
+    found: dict[str, list[str]] = {}
+    lists = [document.get("security")] + [op.operation.get("security") for op in operations(document)]
+    for requirements in lists:
+        for requirement in requirements if isinstance(requirements, list) else []:
+            for name, scopes in (requirement.items() if isinstance(requirement, dict) else ()):
+                for scope in scopes if isinstance(scopes, list) else []:
+                    if isinstance(scope, str) and scope not in found.setdefault(name, []):
+                        found[name].append(scope)
+    return found
 
 
 def secret_names(document: dict) -> dict[str, set[str]]:

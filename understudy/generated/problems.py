@@ -20,6 +20,7 @@ PROBLEM = "application/problem+json"
 MESSAGE_FIELDS = ("message", "detail", "error_description", "errorMessage", "error_message", "description",
                   "title", "error", "msg", "reason")
 VALIDATION_KINDS = ("validation", "malformed", "unprocessable")
+NOT_INPUT = ("401", "403", "404", "406", "407", "429")  # 4xx that never say "your input is wrong"
 
 
 def problem(status: int, detail: str, violations: list | None = None) -> dict:
@@ -44,13 +45,16 @@ def status_for(error: ApiError) -> int:
 
 def documented(operation: dict, error: ApiError) -> tuple[int, str | None]:
     """(status to answer, key of the documented response or None): the error's own status, 400 /
-    422 for validation errors, then `4XX` (`5XX`), then `default`."""
+    422 for validation errors, then `4XX` (`5XX`), then `default`, then (for validation errors) the
+    lowest other documented 4xx that can mean bad input."""
     responses = operation.get("responses") or {}
     natural = status_for(error)
     candidates = [str(natural)]
     if error.kind in VALIDATION_KINDS:
         candidates += ["400", "422"]
     candidates += [f"{str(natural)[0]}XX", f"{str(natural)[0]}xx", "default"]
+    if error.kind in VALIDATION_KINDS:  # the spec's own word for bad input (petstore: `405: Invalid input`)
+        candidates += sorted(k for k in map(str, responses) if k[:1] == "4" and k.isdigit() and k not in NOT_INPUT)
     for key in candidates:
         if key in responses:
             return (int(key) if key.isdigit() else natural), key
@@ -76,12 +80,15 @@ def client_error(bodies: Bodies, operation: dict, error: ApiError) -> tuple[int,
                 break
             if not isinstance(schema, dict):
                 continue
+            media_type = "application/json" if mime in ("*/*", "application/*") else mime.split(";")[0].strip()
+            document = problem(status, detail, error.violations)
+            if bodies.valid(schema, document, "response"):  # a schema an RFC 9457 document fits
+                return status, media_type, json.dumps(document).encode()
             try:
                 value = bodies.value(schema, "response")
             except Unsatisfiable:
                 continue
             value = _with_message(bodies, schema, value, detail, error)
-            media_type = "application/json" if mime in ("*/*", "application/*") else mime.split(";")[0].strip()
             return status, media_type, json.dumps(value).encode()
         if not any(_json(mime) for mime in content):
             return _rendered(bodies, status, content, detail)

@@ -367,8 +367,10 @@ def _fixture(resource: Resource, folder: Path) -> list:
         return []
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as error:
-        raise SpecError(str(path), f"is not JSON: {error}") from None
+    except json.JSONDecodeError as error:
+        raise SpecError(str(path), f"is not JSON: {error.msg}", error.lineno, error.colno) from None
+    except (ValueError, OSError) as error:
+        raise SpecError(str(path), f"cannot be read: {error}") from None
     if not isinstance(data, list):
         raise SpecError(str(path), "a fixture file holds a list of documents")
     return data
