@@ -184,10 +184,23 @@ def test_a_pattern_cannot_hang_the_server(odd, path, status, detail):
 @pytest.mark.parametrize("method, path, status, body", [
     ("POST", "/%23X-Amz-Target=Notes.List", 200, "listed"),
     ("GET", "/my-bucket%3Flist-type=2", 200, "objects"),
-    ("GET", "/my-bucket?list-type=2", 404, None),  # a real query is not the template's `?`
+    ("GET", "/my-bucket?list-type=2", 200, "objects"),  # as a real client sends it: path, then query
+    ("GET", "/my-bucket?list-type=3", 404, None),  # the template fixes list-type=2
+    ("POST", "/", 404, None),  # ... and the fragment: sent as the X-Amz-Target header
 ])
 def test_templates_with_hash_and_question_mark_route_percent_encoded(odd, method, path, status, body):
     response = odd.request(method, path)
+    assert response.status_code == status
+    if body:
+        assert response.json() == body
+
+
+@pytest.mark.parametrize("headers, status, body", [
+    ({"X-Amz-Target": "Notes.List"}, 200, "listed"),
+    ({"X-Amz-Target": "Notes.Other"}, 404, None),
+])
+def test_the_fragment_as_a_header(odd, headers, status, body):
+    response = odd.post("/", headers=headers)
     assert response.status_code == status
     if body:
         assert response.json() == body

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import logging
 from typing import Any
+from urllib.parse import parse_qs
 
 from connexion.exceptions import ProblemException
 from connexion.jsonifier import Jsonifier
@@ -18,6 +19,7 @@ from connexion.middleware.context import ContextOperation
 from connexion.operations import OpenAPIOperation
 from connexion.resolver import RelativeResolver
 from connexion.spec import OpenAPISpecification
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import Receive, Scope, Send
 import yaml
@@ -30,7 +32,7 @@ from .controls import ControlsOperation
 from .errors import ApiError, Violation
 from .invoke import FastOperation
 from .responses import asgi_headers, render_error
-from .routing import HTTP_METHODS, MethodNotAllowed, NoRoute, RouteTable
+from .routing import HTTP_METHODS, MethodNotAllowed, NoRoute, RouteTable, carried
 from .spec.walk import pointer_get, ref_pointer
 from .validation import ValidationOperation, compile_schema
 
@@ -178,7 +180,12 @@ class ApiApp:
         path = scope["path"]
         operation = None  # the operation's spec, once routing found it
         try:
-            route, method, params = self.routes.resolve(scope["method"], self.relative(path))
+            raw = scope.get("raw_path") or b""
+            encoded = b"%2f" in raw.lower()  # a `/` inside a parameter: split before decoding
+            carries = carried(parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True),
+                              Headers(scope=scope)) if self.routes.discriminated else None
+            route, method, params = self.routes.resolve(
+                scope["method"], self.relative(raw.decode("latin-1") if encoded else path), encoded, carries)
             operation = self.spec["paths"][route.template][method.lower()]
             chain = self.chain_for(route.template, method)
             context = current_context()

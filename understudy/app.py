@@ -29,6 +29,7 @@ from .docs import public_spec
 from .errors import ApiError, Violation
 from .journal import request_query, request_record
 from .responses import asgi_headers, render_error
+from .spec.routing import discriminators
 from .stores import ENGINE, Sessions, check_name, load_fixtures, open_state
 from .stores import HEADER as SESSION_HEADER
 
@@ -110,7 +111,8 @@ class Understudy:
             prefix = "" if single else f"/{api.name}"
             base_path = prefix + real_base_path(spec)
             app = build_api_app(api, config, base_path)
-            spec_paths = {real_base_path(spec) + p for p in spec.get("paths", {})}
+            # (with the path part of `#` / `?` templates: AWS's `/#X-Amz-Target=...` is `POST /`)
+            spec_paths = {real_base_path(spec) + t for p in spec.get("paths", {}) for t in (p, discriminators(p)[0])}
             self.mounts[api.name] = Mount(api, prefix, base_path, app,
                                           public_spec(spec, base_path), spec_paths)
         for api in apis:

@@ -82,15 +82,24 @@ def item_schema(schema: Any) -> dict:
     return {}
 
 
+# The order a text is tried in: what it can only be first (`0` of `anyOf: [{enum: [now]}, integer]`
+# is the number), text last; null only where text is not allowed (`""` of a nullable string is "").
+TRY_ORDER = ("integer", "number", "boolean", "object", "array", "string", "null")
+
+
 def scalar(text: str, schema: Any) -> Any:
-    """One text value typed as the schema asks (the first of its types the text can be); the
-    text itself when none fits, so validation reports it."""
-    for kind in types_of(schema) or ["string"]:
-        if kind == "integer" and re.fullmatch(r"[-+]?\d+", text.strip()):
-            return int(text)
-        if kind == "number":
-            try:
-                return float(text) if not re.fullmatch(r"[-+]?\d+", text.strip()) else int(text)
+    """One text value typed as the schema asks (the first of its types the text can be, in
+    TRY_ORDER); the text itself when none fits, so validation reports it."""
+    kinds = types_of(schema) or ["string"]
+    for kind in sorted(kinds, key=lambda k: TRY_ORDER.index(k) if k in TRY_ORDER else len(TRY_ORDER)):
+        if kind == "null" and "string" in kinds:
+            continue
+        if kind in ("integer", "number"):
+            try:  # (a number of more than 4300 digits is text: Python refuses to read it)
+                if re.fullmatch(r"[-+]?\d+", text.strip()):
+                    return int(text)
+                if kind == "number":
+                    return float(text)
             except ValueError:
                 continue
         if kind == "boolean" and text.lower() in ("true", "false"):
@@ -99,7 +108,7 @@ def scalar(text: str, schema: Any) -> Any:
             return None
         if kind == "string":
             return text
-        if kind in ("object", "array") and text[:1] in "{[":
+        if kind in ("object", "array") and text[:1] in ("{", "["):
             try:
                 return json.loads(text)
             except ValueError:

@@ -77,6 +77,8 @@ class ValidationOperation:
             self.reader.connexion_parameters, operation.body_definition()
         )
         self.own = {(p["in"], p["name"]) for p in self.reader.own}
+        # `allowEmptyValue`: `?name=` is the parameter sent without a value, not a wrong one
+        self.allow_empty = {p["name"] for p in operation.parameters if p.get("allowEmptyValue") and p["in"] == "query"}
         self.params = [
             (p["in"], p["name"], bool(p.get("required")), p.get("schema", {}),
              compile(p.get("schema", {})))
@@ -124,6 +126,8 @@ class ValidationOperation:
             if value is None:
                 if required:
                     found.append(Violation(where, name, f"{where} parameter {name} is required"))
+                continue
+            if value in ("", [""]) and name in self.allow_empty and where == "query":
                 continue
             if where == "path" and value == "":
                 found.append(Violation(where, name, f"path parameter {name} must not be empty"))

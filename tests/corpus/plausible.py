@@ -67,10 +67,11 @@ class Probe:
         self.by_key = {(op.method, op.path): op for op in self.ops}
 
     # -- which operations --------------------------------------------------------------------
-    def sample(self, limit: int = 30) -> list[Operation]:
-        """Up to `limit` operations spread evenly over the spec, deletes last (so the others find
-        what they read)."""
-        ops = self.ops if len(self.ops) <= limit else [self.ops[i * len(self.ops) // limit] for i in range(limit)]
+    def sample(self, limit: int = 30, keep: Any = None) -> list[Operation]:
+        """Up to `limit` operations (those `keep` keeps) spread evenly over the spec, deletes last
+        (so the others find what they read)."""
+        ops = [op for op in self.ops if keep is None or keep(op)]
+        ops = ops if len(ops) <= limit else [ops[i * len(ops) // limit] for i in range(limit)]
         return sorted(ops, key=lambda op: op.method == "delete")
 
     def documents_success(self, op: Operation) -> bool:
@@ -173,13 +174,10 @@ class Probe:
                      next(iter(content)))
         entry = content[media] if isinstance(content[media], dict) else {}
         schema = entry.get("schema")
+        base = media.split(";")[0].strip().lower()
         ok, value = self.bodies.example_of(entry, "request")
         if not ok:
-            try:
-                value = self.bodies.value(schema, "request") if isinstance(schema, dict) else None
-            except Unsatisfiable:
-                value = None
-        base = media.split(";")[0].strip().lower()
+            value = self.generated(schema, form=base in ("application/x-www-form-urlencoded", "multipart/form-data"))
         if media == "*/*" or base == "application/*":
             media = "application/json"
             base = media
@@ -193,6 +191,24 @@ class Probe:
                      for k, v in _form_pairs(value)]
             return ("".join(parts) + f"--{boundary}--\r\n").encode(), f"multipart/form-data; boundary={boundary}"
         return (value if isinstance(value, str) else json.dumps(value)).encode(), media
+
+    def generated(self, schema: Any, form: bool) -> Any:
+        """A body generated from its schema; for a form, one a form can carry (no empty array
+        or object, which a form cannot write), as a client filling the form would send."""
+        if not isinstance(schema, dict):
+            return None
+        import random
+
+        first = None
+        for seed in [None, *range(40)] if form else [None]:
+            try:
+                value = self.bodies.value(schema, "request", random.Random(seed) if seed is not None else None)
+            except Unsatisfiable:
+                continue
+            first = value if first is None else first
+            if not form or not _has_empty(value):
+                return value
+        return first
 
     # -- sending ----------------------------------------------------------------------------
     def send(self, op: Operation, fixed: dict | None = None) -> Sent:
@@ -334,3 +350,10 @@ def read_back(probe: Probe, resource: Resource, steps: list[Sent]) -> str | None
             if step.status >= 300:
                 return f"{step.method}: {step.describe()}"
     return None
+
+
+def _has_empty(value: Any) -> bool:
+    if isinstance(value, (dict, list)) and not value:
+        return True
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return any(_has_empty(v) for v in items)

@@ -21,6 +21,7 @@ MESSAGE_FIELDS = ("message", "detail", "error_description", "errorMessage", "err
                   "title", "error", "msg", "reason")
 VALIDATION_KINDS = ("validation", "malformed", "unprocessable")
 NOT_INPUT = ("401", "403", "404", "406", "407", "429")  # 4xx that never say "your input is wrong"
+HTTP_STATUSES = {int(s) for s in HTTPStatus}
 
 
 def problem(status: int, detail: str, violations: list | None = None) -> dict:
@@ -54,7 +55,8 @@ def documented(operation: dict, error: ApiError) -> tuple[int, str | None]:
         candidates += ["400", "422"]
     candidates += [f"{str(natural)[0]}XX", f"{str(natural)[0]}xx", "default"]
     if error.kind in VALIDATION_KINDS:  # the spec's own word for bad input (petstore: `405: Invalid input`)
-        candidates += sorted(k for k in map(str, responses) if k[:1] == "4" and k.isdigit() and k not in NOT_INPUT)
+        candidates += sorted(k for k in map(str, responses) if k[:1] == "4" and k.isdigit() and k not in NOT_INPUT
+                             and int(k) in HTTP_STATUSES)  # not AWS's made-up 480-499 error shapes
     for key in candidates:
         if key in responses:
             return (int(key) if key.isdigit() else natural), key
