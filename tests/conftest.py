@@ -13,6 +13,8 @@ from starlette.testclient import TestClient
 
 from understudy.app import create_app
 
+pytest_plugins = ["pytester"]  # tests/test_pytest_plugin.py runs pytest on example files
+
 ROOT = Path(__file__).resolve().parent.parent  # the checkout
 BUILTIN = ROOT / "understudy" / "builtin"  # the built-in APIs: openapi/, handlers/, fixtures/
 OPENAPI = BUILTIN / "openapi"

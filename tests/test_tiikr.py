@@ -139,16 +139,18 @@ def seed_python_example() -> str:
     return re.search(r"```python\n(.*?)```", text, re.S).group(1)
 
 
-def test_seed_python_example_runs_with_only_the_base_url_changed(live_server):
-    code = seed_python_example().replace("https://manage.tiikr.com/api/v1", f"{live_server}{BASE}")
+@pytest.mark.once  # the plugin's server (the `understudy` fixture) is the same on every store pass
+def test_seed_python_example_runs_with_only_the_base_url_changed(understudy):
+    code = seed_python_example().replace("https://manage.tiikr.com/api/v1", understudy.url("tiikr"))
     scope = {"username": "owner", "password": "owner-password"}
     exec(code, scope)
     assert scope["request"].status_code == 200
     assert scope["response"]["success"] is True
 
 
-def test_seed_example_with_a_refused_role_gets_403(live_server):
-    response = requests.get(f"{live_server}{BASE}/test", auth=("employee", "employee-password"))
+@pytest.mark.once
+def test_seed_example_with_a_refused_role_gets_403(understudy):
+    response = requests.get(understudy.url("tiikr") + "/test", auth=("employee", "employee-password"))
     assert response.status_code == 403
 
 

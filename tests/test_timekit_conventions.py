@@ -6,13 +6,9 @@ import json
 import re
 import shlex
 import shutil
-import socket
 import subprocess
-import threading
-import time
 
 import pytest
-import uvicorn
 from connexion.json_schema import Draft4ResponseValidator
 from starlette.testclient import TestClient
 
@@ -210,26 +206,10 @@ def seed_curl(base_url: str) -> list[str]:
     return shlex.split(joined)
 
 
-@pytest.fixture(scope="module")
-def live_server():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app({"apis": ["timekit"]}), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 10
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/timekit/v2"
-    server.should_exit = True
-    thread.join(5)
-
-
+@pytest.mark.once  # the plugin's server (the `understudy` fixture) is the same on every store pass
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
-def test_the_seeds_curl_lists_every_booking(live_server):
-    command = seed_curl(live_server)
+def test_the_seeds_curl_lists_every_booking(understudy):
+    command = seed_curl(understudy.url("timekit"))
     assert command[:3] == ["curl", "--request", "GET"] and f":{LIVE_KEY}" in command
     result = subprocess.run(command, capture_output=True, text=True, timeout=30)
     body = json.loads(result.stdout)

@@ -55,10 +55,12 @@ def router(server: "Understudy") -> Router:
 
     routes = [
         Route("/", index),
+        Route("/__understudy/", index),  # where a spec served at the root has a path "/" of its own
         Route(ASSETS_URL + "/{name:path}", swagger_asset),
     ]
     for mount in server.mounts.values():
         routes += doc_routes(mount)
+        routes += doc_routes(mount, f"/__understudy/apis/{mount.name}")  # always reachable
     routes += doc_routes(server.admin)
 
     async def not_found(scope, receive, send) -> None:
@@ -70,18 +72,21 @@ def router(server: "Understudy") -> Router:
     return Router(routes=routes, default=not_found)
 
 
-def doc_routes(mount) -> list[Route]:
+def doc_routes(mount, at: str | None = None) -> list[Route]:
+    """The API's Swagger UI and spec, under its prefix (or `at`)."""
+    at = mount.prefix if at is None else at
+
     async def ui(request: Request) -> Response:
-        return HTMLResponse(swagger_page(mount.api.title, f"{mount.prefix}/openapi.json", ASSETS_URL))
+        return HTMLResponse(swagger_page(mount.api.title, f"{at}/openapi.json", ASSETS_URL))
 
     async def ui_redirect(request: Request) -> Response:
-        return RedirectResponse(f"{mount.prefix}/ui/")
+        return RedirectResponse(f"{at}/ui/")
 
     async def spec(request: Request) -> Response:
         return json_response(mount.spec)
 
     return [
-        Route(f"{mount.prefix}/ui/", ui),
-        Route(f"{mount.prefix}/ui", ui_redirect),
-        Route(f"{mount.prefix}/openapi.json", spec),
+        Route(f"{at}/ui/", ui),
+        Route(f"{at}/ui", ui_redirect),
+        Route(f"{at}/openapi.json", spec),
     ]

@@ -88,6 +88,9 @@ class ApiDefinition:
     # declares it (a user's spec: its real server routes that way); see routing.RouteTable.
     route_fallback: bool = False
     mistakes: list = field(default_factory=list)  # a user's spec's mistakes (file, pointer, message)
+    # A response body for `Prefer: code=` / `dynamic=true`: (media type object, random or None) ->
+    # value valid against its schema. Default: `examples.example_for`.
+    response_example: Callable[[dict, Any], Any] | None = None
 
     @property
     def package(self) -> str:

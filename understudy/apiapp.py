@@ -159,7 +159,7 @@ class ApiApp:
         if build:
             steps = ValidationOperation(steps, operation=operation, max_body_bytes=self.max_body_bytes,
                                         compile=self.api.request_validator or compile_schema)
-        steps = ControlsOperation(steps, operation=operation)
+        steps = ControlsOperation(steps, operation=operation, generate=self.api.response_example)
         steps = AuthOperation(steps, operation=operation, api_definition=self.api)
         if self.validate_responses:
             steps = ResponseValidation(steps, ResponseContract(

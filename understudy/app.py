@@ -23,6 +23,7 @@ from .admin_api import ADMIN
 from .api import ApiDefinition, discover, load_api
 from .apiapp import build_api_app, load_spec, merge_path_parameters
 from .config import DEFAULTS, Config, build_config
+from .credentials import listed
 from .context import RequestContext, reset_current, set_current
 from .controls import RAW_SEND, Rules
 from .docs import public_spec
@@ -279,8 +280,9 @@ class Understudy:
 
     # -- views the admin pages use ------------------------------------------------------------
     def credentials(self) -> dict[str, list[dict]]:
+        """Each API's demo credentials, each with the headers, query and cookies to send."""
         return {
-            name: mount.api.credentials(self.config, self.store.view(name)) if mount.api.credentials else []
+            name: listed(mount.api.credentials(self.config, self.store.view(name))) if mount.api.credentials else []
             for name, mount in self.mounts.items()
         }
 

@@ -12,10 +12,15 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from .api import load_api
-from .apiapp import load_spec
-from .config import build_config
+from .api import discover, load_api
+from .apiapp import load_spec, merge_path_parameters
+from .config import DEFAULTS, build_config
+from .generated.mount import ApiDefinitionError
+from .spec import SpecError
+
+SpecProblem = (SpecError, ApiDefinitionError)
 
 
 def schemes(spec: dict) -> dict[str, dict]:
@@ -74,9 +79,24 @@ def toml(config: dict, prefix: str = "") -> str:
     return text
 
 
+def contract_spec(name: str) -> tuple[Any, Any, dict]:
+    """(API, config, spec) for a built-in API's name or a user's spec file or URL."""
+    if name in discover(DEFAULTS["root"]):
+        api = load_api(name)
+        config = build_config({"apis": [name]}, api.settings)
+        return api, config, load_spec(api, config)
+    if not (Path(name).exists() or name.startswith(("http://", "https://"))):
+        raise LookupError(f"{name} is neither a built-in API ({', '.join(discover(DEFAULTS['root']))}) "
+                          "nor a spec file or URL")
+    from .app import user_apis
+
+    api = user_apis({"specs": [name]})[0]
+    return api, build_config({}), merge_path_parameters(api.document)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="understudy contract", description=__doc__)
-    parser.add_argument("api")
+    parser.add_argument("api", help="a built-in API's name, or your own spec (file or URL)")
     parser.add_argument("--base-url", required=True, help="the API's base URL, e.g. https://api.timekit.io/v2")
     parser.add_argument("--user", help="Basic auth user (Basic schemes)")
     parser.add_argument("--password", help="Basic auth password")
@@ -89,15 +109,17 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--include-operation-id", action="append", default=[])
     args, extra = parser.parse_known_args(argv)
 
-    api = load_api(args.api)
-    config = build_config({"apis": [args.api]}, api.settings)
-    spec = load_spec(api, config)
+    try:
+        api, config, spec = contract_spec(args.api)
+    except (*SpecProblem, LookupError) as problem:
+        print(f"understudy contract: {problem}", file=sys.stderr)
+        return 2
     spec["servers"] = [{"url": args.base_url}]
     demo = api.contract_auth(config) if api.contract_auth else {}
     auth = auth_for(spec, args, demo)
 
     with tempfile.TemporaryDirectory(prefix="understudy-contract-") as tmp:
-        spec_file = Path(tmp) / f"{args.api}.json"
+        spec_file = Path(tmp) / f"{api.name}.json"
         spec_file.write_text(json.dumps(spec))
         config_file = Path(tmp) / "schemathesis.toml"
         config_file.write_text(toml(merged(

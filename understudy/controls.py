@@ -105,7 +105,10 @@ def documented_response(operation: Any, pref: Preference) -> tuple[int, dict, st
     return status, response, media_type
 
 
-def response_body(response: dict, media_type: str | None, pref: Preference) -> Any:
+def response_body(response: dict, media_type: str | None, pref: Preference, generate=None) -> Any:
+    """The body a preference asks for: a named example, or the API's own generator's value
+    (`generate(media, rng)`: a user's spec), else the media type's example or one made from its
+    schema (random with `dynamic=true`)."""
     if media_type is None:
         return None
     media = response["content"][media_type]
@@ -115,6 +118,8 @@ def response_body(response: dict, media_type: str | None, pref: Preference) -> A
             raise ApiError("validation", f"Prefer: example={pref.example} is not a named example here",
                            [Violation("header", "Prefer", f"examples: {', '.join(examples) or 'none'}")])
         return examples[pref.example].get("value")
+    if generate is not None:
+        return generate(media, random.Random() if pref.dynamic else None)
     schema = media.get("schema", {})
     if pref.dynamic:
         return example_for(schema, random.Random())
@@ -160,9 +165,10 @@ async def break_connection(scope: Scope, send: Send, fault: str) -> None:
 
 
 class ControlsOperation:
-    def __init__(self, next_app, *, operation):
+    def __init__(self, next_app, *, operation, generate=None):
         self.next_app = next_app
         self.operation = operation
+        self.generate = generate  # the API's own body generator, if it has one
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         ctx = current()
@@ -176,7 +182,7 @@ class ControlsOperation:
         ctx.extras["prefer"] = pref
         if pref.shapes_response:
             status, response, media_type = documented_response(self.operation, pref)
-            body = response_body(response, media_type, pref)
+            body = response_body(response, media_type, pref, self.generate)
         if pref.delay_ms:
             await asyncio.sleep(pref.delay_ms / 1000)
         if pref.fault:

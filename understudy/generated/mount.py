@@ -23,7 +23,7 @@ from ..context import store as current_store
 from ..errors import ApiError
 from ..spec.load import Spec
 from ..validation import BODY_SCOPE_KEY, PARAMS_SCOPE_KEY
-from .bodies import Bodies
+from .bodies import Bodies, Unsatisfiable
 from .credentials import Credentials, secret_names
 from .handler import GeneratedOperation
 from .problems import PROBLEM, client_error, problem, status_for
@@ -144,7 +144,23 @@ def definition(spec: Spec, *, name: str | None = None, handlers: str | Path | No
         secret_names=secret_names(spec.document),
         eager=False,
         route_fallback=True,
+        response_example=lambda media, rng: _example(bodies, media, rng),
     )
+
+
+def _example(bodies: Bodies, media: dict, rng: Any) -> Any:
+    """A media type's own valid example (without `dynamic=true`), else a body made from its schema."""
+    if rng is None:
+        ok, value = bodies.example_of(media, "response")
+        if ok:
+            return value
+    schema = media.get("schema")
+    if schema is None:
+        return None
+    try:
+        return bodies.value(schema, "response", rng)
+    except Unsatisfiable as error:
+        raise ApiError("internal", f"The spec's response schema admits no value: {error}") from None
 
 
 def _dynamic(prefer: Any):
