@@ -31,6 +31,7 @@ from .conformance import ResponseContract, ResponseValidation, openapi30_respons
 from .controls import ControlsOperation
 from .errors import ApiError, Violation
 from .invoke import FastOperation
+from .parameters import could_be
 from .responses import asgi_headers, render_error
 from .routing import HTTP_METHODS, MethodNotAllowed, NoRoute, RouteTable, carried
 from .spec.walk import pointer_get, ref_pointer
@@ -128,12 +129,23 @@ class ApiApp:
         self.resolver = api.resolver or RelativeResolver(api.package)
         self.deref = Dereferencer(spec)
         self.components = self.deref(spec.get("components", {}))
-        self.routes = RouteTable(spec.get("paths", {}), fallback=api.route_fallback)
+        self.routes = RouteTable(spec.get("paths", {}), fallback=api.route_fallback, admits=self.admits)
         self.operations: dict[tuple[str, str], OpenAPIOperation] = {}
         self.chains: dict[tuple[str, str], Any] = {}
         for route in self.routes.routes if api.eager else ():  # resolve every handler now: a typo stops start-up
             for method in route.methods:
                 self.chain_for(route.template, method, build=False)
+
+    def admits(self, route, params: dict[str, str]) -> bool:
+        """Whether path values could be those of a template's path parameters (type and enum)."""
+        item = self.spec["paths"][route.template]
+        for method in route.methods:
+            for param in item.get(method.lower(), {}).get("parameters", []):
+                param = self.deref(param)
+                if param.get("in") == "path" and param.get("name") in params \
+                        and not could_be(params[param["name"]], param.get("schema")):
+                    return False
+        return True
 
     def operation(self, template: str, method: str) -> OpenAPIOperation:
         key = (template, method)

@@ -351,3 +351,26 @@ def admits_object(schema: Any) -> bool:
     """Whether a body schema can hold a form's fields (an object, or anything at all)."""
     kinds = types_of(schema)
     return not kinds or "object" in kinds
+
+
+def could_be(text: str, schema: Any) -> bool:
+    """Whether a path segment could be a value of a parameter's schema, by its type and enum (a
+    router's guess: is `findByTags` a `petId: integer`?)."""
+    if not isinstance(schema, dict):
+        return True
+    enum = schema.get("enum")
+    if isinstance(enum, list) and not any(str(e).lower() == text.lower() for e in enum):
+        return False
+    kinds = types_of(schema)
+    if not kinds:
+        return True
+    for kind in kinds:
+        if kind in ("string", "object", "array"):
+            return True
+        if kind == "integer" and re.fullmatch(r"[-+]?\d+", text):
+            return True
+        if kind == "number" and re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", text):
+            return True
+        if kind == "boolean" and text.lower() in ("true", "false"):
+            return True
+    return False

@@ -78,15 +78,19 @@ def _segment_pattern(segment: str) -> re.Pattern:
 
 
 class RouteTable:
-    def __init__(self, paths: dict[str, Any], fallback: bool = False):
+    def __init__(self, paths: dict[str, Any], fallback: bool = False,
+                 admits: "Callable[[Route, dict[str, str]], bool] | None" = None):
         """`paths`: the spec's `paths` object (templates relative to the API's base path).
         `fallback`: a method the most specific templates lack is served by a less specific
         template that declares it (GitLab documents `PUT /services/asana` beside
-        `GET /services/{slug}`, and its server answers both), and `Allow` lists them all.
+        `GET /services/{slug}`, and its server answers both), and `Allow` lists them all;
+        `admits(route, params)` says whether a less specific template can take those values
+        (petstore's `POST /pet/findByTags` is not `POST /pet/{petId}` with an integer petId).
         A template with `?` or `#` (`/{Bucket}#encryption`, `/current?city={city}`) is reached
         percent-encoded as written, and by its path part when the request carries what it names
         after them as query parameters or headers (`understudy.spec.routing.discriminators`)."""
         self.fallback = fallback
+        self.admits = admits
         self.root = _Node()
         self.routes: list[Route] = []
         self.discriminated = False  # whether some route needs query parameters or headers
@@ -158,9 +162,11 @@ class RouteTable:
         found = self.matches(path, encoded, carries)
         if not found:
             return []
+        fewest = min(rank[0] for _, _, rank in found)
         if not self.fallback:
-            fewest = min(rank[0] for _, _, rank in found)
             found = [f for f in found if f[2][0] == fewest]
+        elif self.admits is not None:
+            found = [f for f in found if f[2][0] == fewest or self.admits(f[0], f[1])]
         found.sort(key=lambda f: f[2])
         best: dict[str, tuple[Route, dict[str, str]]] = {}  # a template once, in its best form
         for route, params, _ in found:

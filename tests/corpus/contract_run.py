@@ -12,6 +12,7 @@ valid. Everything else is a failure of understudy's."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Callable
@@ -38,12 +39,13 @@ class Found:
     status: int | None
     phase: str
     sent: Any = None  # the request as sent (Schemathesis' recorded request)
+    answer: str = ""  # the start of the response body
     excuse: str | None = None
 
     def describe(self) -> str:
         curl = self.case.as_curl_command() if self.case is not None else ""
         return (f"{self.operation} [{self.phase}] {self.check}: {self.failure.title} "
-                f"({self.status}) {str(self.failure.message)[:300]} -- {curl[:400]}")
+                f"({self.status}) {str(self.failure.message)[:300]} -- {curl[:400]} -> {self.answer[:300]}")
 
 
 # -- what no server could avoid ------------------------------------------------------------------
@@ -86,16 +88,17 @@ def _form_as_sent(found: Found) -> tuple[dict, Any] | None:
     """(the form body as sent, read as OpenAPI's form rules read it: a repeated or `a[]` key an
     array, `a[b]` keys an object, `true` a boolean, digits a number where the schema says so;
     Schemathesis' own model of the body); None for another body."""
-    if _body_media_type(found) != "application/x-www-form-urlencoded" or found.case is None:
+    media = _body_media_type(found)
+    if media not in ("application/x-www-form-urlencoded", "multipart/form-data") or found.case is None:
         return None
     body = getattr(found.sent, "body", None)
-    bodies = [b for b in found.case.operation.body if b.media_type == "application/x-www-form-urlencoded"]
+    bodies = [b for b in found.case.operation.body if b.media_type == media]
     if body is None or not bodies:
         return None
-    text = body.decode() if isinstance(body, bytes) else str(body)
+    raw = body if isinstance(body, bytes) else str(body).encode()
     schema = bodies[0].validation_schema
     out: dict[str, Any] = {}
-    for key, value in parse_qsl(text, keep_blank_values=True):
+    for key, value in _fields(raw, media, found):
         root, _, rest = key.partition("[")
         path = [root] + rest.rstrip("]").split("][") if rest else [root]
         array_tail = len(path) > 1 and (path[-1] == "" or path[-1].isdigit())  # `a[]`, `a[0]`
@@ -108,13 +111,33 @@ def _form_as_sent(found: Found) -> tuple[dict, Any] | None:
                 if not isinstance(node.get(part), dict):
                     node[part] = {}
                 node, node_schema = node[part], sub
-            elif array_tail or sub.get("type") == "array":
+            elif array_tail or "array" in _kinds(sub):
                 if not isinstance(node.get(part), list):
                     node[part] = []
-                node[part].append(_typed(value, (sub.get("items") or {}).get("type")))
+                node[part].append(_typed(value, sub.get("items") or {}))
             else:
-                node[part] = _typed(value, sub.get("type"))
+                node[part] = _typed(value, sub)
     return out, bodies[0]
+
+
+def _fields(raw: bytes, media: str, found: Found) -> list[tuple[str, str]]:
+    """A form body's (name, value) pairs, url-encoded or multipart (a part sent as JSON kept as
+    its text)."""
+    if media == "application/x-www-form-urlencoded":
+        return parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)
+    from email import policy
+    from email.parser import BytesParser
+
+    headers = getattr(found.sent, "headers", {}) or {}
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    content_type = content_type[0] if isinstance(content_type, list) else content_type
+    message = BytesParser(policy=policy.default).parsebytes(b"Content-Type: " + str(content_type).encode() + b"\r\n\r\n" + raw)
+    pairs = []
+    for part in message.iter_parts() if message.is_multipart() else []:
+        name = part.get_param("name", header="content-disposition")
+        if name:
+            pairs.append((name, (part.get_payload(decode=True) or b"").decode("utf-8", "replace")))
+    return pairs
 
 
 def _form_valid_as_sent(found: Found) -> bool | None:
@@ -122,15 +145,33 @@ def _form_valid_as_sent(found: Found) -> bool | None:
     return None if read is None else read[1].is_valid(read[0])
 
 
-def _typed(value: str, kind: Any) -> Any:
+def _kinds(schema: Any) -> set[str]:
+    """The types a schema (or its anyOf / oneOf alternatives) names."""
+    if not isinstance(schema, dict):
+        return set()
+    kind = schema.get("type")
+    found = {kind} if isinstance(kind, str) else set(kind) if isinstance(kind, list) else set()
+    for key in ("anyOf", "oneOf"):
+        for part in schema.get(key) or []:
+            found |= _kinds(part)
+    return found
+
+
+def _typed(value: str, schema: Any) -> Any:
+    kinds = _kinds(schema)
+    if kinds & {"object", "array"} and value.strip()[:1] in ("{", "["):  # a part sent as JSON
+        try:
+            return json.loads(value)
+        except ValueError:
+            pass
     try:
-        if kind == "integer" and value.lstrip("-").isdigit():
+        if kinds & {"integer", "number"} and value.lstrip("-").isdigit():
             return int(value)
-        if kind == "number":
+        if "number" in kinds:
             return float(value)
     except ValueError:
         return value
-    if kind == "boolean" and value in ("true", "false"):
+    if "boolean" in kinds and value in ("true", "false"):
         return value == "true"
     return value
 
@@ -140,6 +181,14 @@ def _path_as_sent_is_invalid(found: Found) -> bool:
     link carried a value of another type into it)."""
     params = getattr(found.case, "path_parameters", None) or {}
     return any(p.name in params and not p.is_valid(params[p.name]) for p in found.case.operation.path_parameters)
+
+
+def _path_object(found: Found) -> bool:
+    """The negative value was an object parameter in the path: its wire form (`k,v,...`, `.k,v`,
+    `;name=k,v`) reads as an object whatever value was serialised into it."""
+    if not _negative_only_in(found, "path"):
+        return False
+    return any(p.definition.get("schema", {}).get("type") == "object" for p in found.case.operation.path_parameters)
 
 
 def _discriminator_missing(found: Found) -> bool:
@@ -194,6 +243,8 @@ EXCUSES: list[tuple[str, Callable[[Found], bool], str]] = [
      "the form body as sent is not valid: an empty array or object the case held cannot be written in a form"),
     ("positive_data_acceptance", _path_as_sent_is_invalid,
      "a path parameter as sent is not valid against its own schema (a stateful link carried another type)"),
+    ("negative_data_rejection", _path_object,
+     "an object in the path has no wire form a wrong type could take: `k,v,...` reads as an object"),
     ("negative_data_rejection", _discriminator_missing,
      "without what a `#` / `?` template names after them, the request is the plain path's own operation"),
     ("allow_header_conformance", _other_template_claims_the_path,
@@ -204,7 +255,7 @@ EXCUSES: list[tuple[str, Callable[[Found], bool], str]] = [
     ("negative_data_rejection", lambda f: _negative_only_in(f, "query") and _query_as_sent_is_valid(f),
      "the query as sent is valid: a one-item array or an object serialises to what the spec allows"),
     ("negative_data_rejection", lambda f: _negative_only_in(f, "body") and _form_valid_as_sent(f) is True,
-     "the form body as sent is valid: `expand=x` is a one-item array in a form"),
+     "the form body as sent is valid: `expand=x` (or a part `{}`) is a one-item array in a form"),
     ("negative_data_rejection", lambda f: _negative_only_in(f, "body") and _body_media_type(f) not in ("", "application/json")
      and not _body_media_type(f).endswith("+json") and "form" not in _body_media_type(f),
      "understudy does not read XML or other non-JSON bodies against their schemas (documented)"),
@@ -254,6 +305,8 @@ def run(app: Any, *, operations: set[tuple[str, str]], examples: int = 3, phases
                     item = Found(event.recorder.label, check.name, check.failure_info.failure,
                                  node.value if node else None, response.status_code if response else None,
                                  str(event.phase.value), interaction.request if interaction else None)
+                    if response is not None:
+                        item.answer = (response.content or b"")[:600].decode("utf-8", "replace")
                     item.excuse = excuse(item)
                     found.append(item)
         elif isinstance(event, events.NonFatalError):

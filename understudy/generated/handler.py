@@ -2,8 +2,8 @@
 shaped by the response schema so every answer validates; for any other operation, the
 operation's example or a body generated from its schema. The media type is chosen by `Accept`
 among those documented (406 when none fits), documented response headers are sent, and an
-unknown id is 404 in the form the operation documents for it (404, `4XX`, `default`); an operation
-that documents none of them answers an unknown id as documented, as a stateless mock does. An
+unknown id (or one below a deleted item) raises `not_found`, which the engine answers as a 404 in
+the form the operation documents for it (404, `4XX`, `default`), else RFC 9457 problem+json. An
 operation that documents no success answers its first documented response.
 
     op = GeneratedOperation(spec, bodies, resources, "get", "/pets/{petId}")   # once per operation
@@ -25,9 +25,9 @@ from ..spec.walk import operations, resolve
 from ..stores.base import clone
 from .bodies import Bodies, Unsatisfiable
 from .media import concrete, negotiate, render
-from .problems import client_error
 from .resources import Resource, Resources, _properties, stored
 
+GONE = "gone:"  # store collection of a resource's deleted ids (`gone:projects`)
 SUCCESS_BY_ROLE = {"create": ("201", "200"), "delete": ("204", "200", "202")}
 TOTAL_FIELDS = ("total", "total_count", "totalCount", "count", "totalItems", "total_items", "totalResults")
 
@@ -55,8 +55,9 @@ class GeneratedOperation:
         self.status, self.response = self._success()
         if self.status >= 300:  # the operation documents no success: it answers as documented, no more
             self.role, self.resource = "none", None
-        self.documents_not_found = any(k in (self.operation.get("responses") or {})
-                                       for k in ("404", "4XX", "4xx", "default"))
+        # Resources whose items this operation's path lies below (`/projects/{id}/deployments`
+        # below `/projects/{id}`): once such an item is deleted, what lies below it is gone too.
+        self.parents = [r for r in resources.resources if path.startswith(r.item.rstrip("/") + "/")]
 
     def _success(self) -> tuple[int, dict]:
         """(status, response object) of the answer: the lowest documented 2xx (the role's usual one
@@ -87,18 +88,7 @@ class GeneratedOperation:
             if media is None:
                 raise ApiError("not_acceptable", "None of the media types in Accept can be answered",
                                [Violation("header", "Accept", "documented: " + ", ".join(content))])
-        try:
-            value = self._value(path_params, query, body, store, media, rng)
-        except ApiError as error:
-            if error.kind != "not_found":
-                raise
-            if not self.documents_not_found:
-                # No documented way to say "not found": the documented answer, as a stateless mock
-                # gives it (document a 404 to get one).
-                value = self.example(media, rng)
-            else:
-                status, media_type, payload = client_error(self.bodies, self.operation, error)
-                return Answer(status, {}, payload, media_type)
+        value = self._value(path_params, query, body, store, media, rng)  # an unknown id: not_found
         headers = self._headers(rng)
         if media is None or self.status in (204, 304):
             return Answer(self.status, headers, b"", None)
@@ -109,6 +99,10 @@ class GeneratedOperation:
 
     def _value(self, path_params: dict, query: dict, body: Any, store: Any, media: str | None,
                rng: random.Random | None) -> Any:
+        for parent in self.parents if store is not None else ():
+            key = path_params.get(parent.id_param)
+            if key is not None and store.get(GONE + parent.name, str(key)) is not None:
+                raise not_found(parent.name, key)
         if self.resource is not None and store is not None:
             return getattr(self, "_" + self.role.replace("-", "_"))(self.resource, path_params, query, body, store,
                                                                     media)
@@ -271,7 +265,16 @@ class GeneratedOperation:
             document = self._document(resource, body, key, path_params, media)
             parents = {p: str(path_params.get(p)) for p in resource.parents}
             store.insert(resource.name, stored(resource, str(key), document, parents))
+            if store.get(GONE + resource.name, str(key)) is not None:
+                store.delete(GONE + resource.name, str(key))
         return self._item_answer(resource, document, media)
+
+    @staticmethod
+    def _bury(resource: Resource, key: str, store: Any) -> None:
+        """Remember a deleted id: what lies below it answers 404 from now on."""
+        with store.atomic():
+            if store.get(GONE + resource.name, key) is None:
+                store.insert(GONE + resource.name, {"id": key})
 
     def _read(self, resource: Resource, path_params: dict, query: dict, body: Any, store: Any, media):
         return self._item_answer(resource, self._find(resource, path_params, store)["document"], media)
@@ -308,6 +311,7 @@ class GeneratedOperation:
         with store.atomic():
             found = self._find(resource, path_params, store)
             store.delete(resource.name, found["id"])
+            self._bury(resource, found["id"], store)
         return self._item_answer(resource, found["document"], media) if media else None
 
     def _list(self, resource: Resource, path_params: dict, query: dict, body: Any, store: Any, media):
