@@ -308,6 +308,9 @@ def form_body(pairs: list[tuple[str, str]], schema: Any, encoding: dict | None =
     encoding = encoding or {}
     out: dict[str, Any] = {}
     nested: dict[str, list[tuple[list[str], str]]] = {}
+    counts: dict[str, int] = {}
+    for key, _ in pairs:
+        counts[key] = counts.get(key, 0) + 1
     for key, value in pairs:
         root = key.split("[", 1)[0] if "[" in key and key.endswith("]") and not key.startswith("[") else key
         if root != key and (part_schema(schema, root) or not part_schema(schema, key)):
@@ -316,7 +319,10 @@ def form_body(pairs: list[tuple[str, str]], schema: Any, encoding: dict | None =
         prop = part_schema(schema, key)
         kinds = types_of(prop)
         part_encoding = encoding.get(key) if isinstance(encoding.get(key), dict) else {}
-        if kinds[:1] == ["array"]:
+        if kinds[:1] == ["array"] and (set(kinds) <= {"array", "null"} or counts[key] > 1
+                                       or not any(could_be(value, alt) for alt in _scalar_alternatives(prop))):
+            # (one value of `anyOf: [array, {enum: [""]}]` that the other branch takes, Stripe's
+            # `discounts=`, is that branch's)
             style = part_encoding.get("style", "form")
             explode = part_encoding.get("explode", style == "form")
             parts = [value] if explode and style == "form" else value.split(DELIMITERS.get(style, ","))
@@ -330,6 +336,9 @@ def form_body(pairs: list[tuple[str, str]], schema: Any, encoding: dict | None =
                 continue
             except ValueError:
                 pass
+        if kinds[:1] == ["array"]:
+            prop = {**prop, "type": [k for k in kinds if k != "array"]} if "type" in prop else \
+                {"anyOf": [{"type": k} for k in kinds if k != "array"]}
         out[key] = scalar(value, prop) if prop else value
     for root, items in nested.items():
         holder: dict = {}
@@ -374,3 +383,14 @@ def could_be(text: str, schema: Any) -> bool:
         if kind == "boolean" and text.lower() in ("true", "false"):
             return True
     return False
+
+
+def _scalar_alternatives(schema: Any) -> list[dict]:
+    """The branches of a schema that are not arrays (its `anyOf` / `oneOf`, or its other types)."""
+    if not isinstance(schema, dict):
+        return []
+    branches = [b for key in ("anyOf", "oneOf") for b in schema.get(key) or [] if isinstance(b, dict)]
+    if branches:
+        return [b for b in branches if "array" not in types_of(b)]
+    others = [k for k in types_of(schema) if k != "array"]
+    return [{**schema, "type": others}] if others else []

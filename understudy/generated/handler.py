@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ApiError, Violation, not_found
+from ..parameters import scalar
 from ..spec.load import Spec
 from ..spec.walk import operations, resolve
 from ..stores.base import clone
@@ -27,6 +28,7 @@ from .bodies import Bodies, Unsatisfiable
 from .media import concrete, negotiate, render
 from .resources import Resource, Resources, _properties, stored
 
+_NOTHING = object()
 GONE = "gone:"  # store collection of a resource's deleted ids (`gone:projects`)
 SUCCESS_BY_ROLE = {"create": ("201", "200"), "delete": ("204", "200", "202")}
 TOTAL_FIELDS = ("total", "total_count", "totalCount", "count", "totalItems", "total_items", "totalResults")
@@ -170,6 +172,19 @@ class GeneratedOperation:
                 base = self._overlay(base, document, None if fill_optional else schema)
             if self.bodies.valid(schema, base, "response"):
                 return base
+        if isinstance(document, dict):  # as many of the document's properties as keep it valid
+            kept: dict = {}
+            for name, value in document.items():
+                trial = self._generate(schema)
+                if wrap and isinstance(trial, dict):
+                    trial[wrap] = self._overlay(trial.get(wrap), {**kept, name: value})
+                else:
+                    trial = self._overlay(trial, {**kept, name: value})
+                if self.bodies.valid(schema, trial, "response"):
+                    kept[name] = value
+                    answer = trial
+            if kept:
+                return answer
         return self._generate(schema)
 
     def _overlay(self, base: Any, document: Any, schema: Any = None) -> Any:
@@ -182,28 +197,54 @@ class GeneratedOperation:
         return out
 
     def _fit(self, resource: Resource, schema: dict, candidate: dict, base: dict) -> dict:
-        """`candidate` with each property the document schema refuses replaced by the generated
-        one (or dropped), and as a whole the generated document when the answer still fails."""
+        """`candidate` with each property the document schema refuses converted to the form it
+        asks for (`true` where a string is documented: "true"), else replaced by the generated one
+        (or dropped); where the answer as a whole still fails, the generated document with as many
+        of the candidate's properties as keep it valid, one at a time."""
         props = _properties(self.spec.document, resource.item_schema)
         item = resolve(self.spec.document, resource.item_schema)
         closed = isinstance(item, dict) and item.get("additionalProperties") is False
         shaped = {}
         for name, value in candidate.items():
             if name in props:
-                if self.bodies.valid(props[name], value, "response"):
-                    shaped[name] = value
+                fitting = self._converted(props[name], value)
+                if fitting is not _NOTHING:
+                    shaped[name] = fitting
                 elif name in base:
                     shaped[name] = base[name]
             elif not closed:
                 shaped[name] = value
+        if self._answers_validly(resource, schema, shaped):
+            return shaped
+        kept: dict = {}
+        for name, value in shaped.items():
+            if self._answers_validly(resource, schema, {**kept, name: value}):
+                kept[name] = value
+        return {**base, **kept}
+
+    def _answers_validly(self, resource: Resource, schema: dict, document: dict) -> bool:
         answer = self._generate(schema)
         if resource.item_wrap and isinstance(answer, dict):
-            answer[resource.item_wrap] = self._overlay(answer.get(resource.item_wrap), shaped)
+            answer[resource.item_wrap] = self._overlay(answer.get(resource.item_wrap), document)
         else:
-            answer = self._overlay(answer, shaped)
-        if self.bodies.valid(schema, answer, "response"):
-            return shaped
-        return dict(base)
+            answer = self._overlay(answer, document)
+        return self.bodies.valid(schema, answer, "response")
+
+    def _converted(self, schema: Any, value: Any) -> Any:
+        """`value` as the property's response schema takes it: as is, or its text (a boolean or
+        number where a string is documented), or the number / boolean a text spells; _NOTHING
+        when none fits."""
+        candidates = [value]
+        if isinstance(value, bool):
+            candidates.append("true" if value else "false")
+        elif isinstance(value, (int, float)):
+            candidates.append(str(value))
+        elif isinstance(value, str):
+            candidates.append(scalar(value, resolve(self.spec.document, schema)))
+        for candidate in candidates:
+            if self.bodies.valid(schema, candidate, "response"):
+                return candidate
+        return _NOTHING
 
     def _new_key(self, resource: Resource, body: Any, store: Any) -> Any:
         """A new id: the next of a sequence, a uuid, the string id the client chose, or
@@ -255,8 +296,10 @@ class GeneratedOperation:
         inner = inner if isinstance(inner, dict) else {}
         needed = set(_required(self.spec.document, resource.item_schema))
         fitted = self._fit(resource, schema, {**{k: v for k, v in inner.items() if k in needed}, **document}, inner)
-        if resource.id_field and resource.id_field in document:
-            fitted[resource.id_field] = key
+        if resource.id_field and resource.id_field in document:  # the key, as the document's id field takes it
+            field_schema = _properties(self.spec.document, resource.item_schema).get(resource.id_field)
+            converted = self._converted(field_schema, key) if field_schema is not None else key
+            fitted[resource.id_field] = key if converted is _NOTHING else converted
         return fitted
 
     def _create(self, resource: Resource, path_params: dict, query: dict, body: Any, store: Any, media):

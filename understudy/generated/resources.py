@@ -207,6 +207,8 @@ def _resource(spec: Spec, ops: dict, collection: str, item: str, name: str | Non
     props = _properties(document, document_schema)
     if id_field is None:
         id_field = _id_field(id_param, props, collection)
+    if id_kind == "string" and id_field and _id_kind(resolve(document, props.get(id_field) or {})) == "integer":
+        id_kind = "integer"  # the document's id is a number (DigitalOcean's image id), the path's text
     list_wrap, list_schema = None, {}
     filters: dict[str, str] = {}
     paging = None
