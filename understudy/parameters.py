@@ -277,26 +277,48 @@ def _property_names(schema: Any) -> set[str]:
 
 
 def _place(out: dict, path: list[str], value: str, schema: Any) -> None:
-    """`value` at `path` inside `out` (`a[b][]` appends), typed by the schema below it."""
-    node, node_schema = out, schema
+    """`value` at `path` inside `out`, typed by the schema below it: `a[b]` an object's property,
+    `a[0][b]` (Stripe's `line_items[0][amount]`) and `a[]` array items; one value of a property
+    that is an array or a scalar (`anyOf: [array, {enum: [""]}]`) the scalar a branch takes."""
+    node: Any = out
+    node_schema = schema
     for i, key in enumerate(path):
-        last = i == len(path) - 1 or (i == len(path) - 2 and path[-1] == "")
-        child_schema = part_schema(node_schema, key) if isinstance(node, dict) else item_schema(node_schema)
+        last = i == len(path) - 1
+        if isinstance(node, list):
+            child_schema = item_schema(node_schema)
+            index = int(key) if key.isdigit() and int(key) < 10_000 else len(node)
+            while len(node) <= index:
+                node.append(None)
+            if last:
+                node[index] = scalar(value, child_schema)
+                return
+            if not isinstance(node[index], (dict, list)):
+                node[index] = [] if _wants_list(child_schema, path[i + 1]) else {}
+            node, node_schema = node[index], child_schema
+            continue
+        child_schema = part_schema(node_schema, key)
         if last:
-            if path[-1] == "" and i == len(path) - 2:
-                node.setdefault(key, [])
-                if isinstance(node[key], list):
-                    node[key].append(scalar(value, item_schema(child_schema)))
-            elif "array" in types_of(child_schema)[:1]:
-                node.setdefault(key, [])
-                if isinstance(node[key], list):
-                    node[key].append(scalar(value, item_schema(child_schema)))
+            kinds = types_of(child_schema)
+            if kinds[:1] == ["array"] and (set(kinds) <= {"array", "null"} or isinstance(node.get(key), list)
+                                          or not any(could_be(value, alt) for alt in _scalar_alternatives(child_schema))):
+                if not isinstance(node.get(key), list):
+                    node[key] = []
+                node[key].append(scalar(value, item_schema(child_schema)))
+            elif key in node and not isinstance(node[key], (dict, list)):
+                node[key] = [node[key], scalar(value, child_schema)]  # a repeated key
             else:
                 node[key] = scalar(value, child_schema)
             return
-        if not isinstance(node.get(key), dict):
+        wants = _wants_list(child_schema, path[i + 1])
+        if wants and not isinstance(node.get(key), list):
+            node[key] = []
+        elif not wants and not isinstance(node.get(key), dict):
             node[key] = {}
         node, node_schema = node[key], child_schema
+
+
+def _wants_list(schema: Any, next_key: str) -> bool:
+    return next_key == "" or next_key.isdigit() or types_of(schema)[:1] == ["array"]
 
 
 # -- form bodies -------------------------------------------------------------------------------
@@ -343,8 +365,6 @@ def form_body(pairs: list[tuple[str, str]], schema: Any, encoding: dict | None =
     for root, items in nested.items():
         holder: dict = {}
         for path, value in items:
-            if path and all(p.isdigit() for p in path[:1]) and "array" in types_of(part_schema(schema, root))[:1]:
-                path = [""]  # key[0]=a, key[1]=b: a list
             _place(holder, [root, *path], value, schema)
         out[root] = holder.get(root)
     return out

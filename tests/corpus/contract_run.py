@@ -176,6 +176,21 @@ def _typed(value: str, schema: Any) -> Any:
     return value
 
 
+def _json_valid_as_sent(found: Found) -> bool | None:
+    media = _body_media_type(found)
+    if found.case is None or not (media == "application/json" or media.endswith("+json")):
+        return None
+    body = getattr(found.sent, "body", None)
+    bodies = [b for b in found.case.operation.body if b.media_type == media]
+    if body is None or not bodies:
+        return None
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return None
+    return bodies[0].is_valid(parsed)
+
+
 def _path_as_sent_is_invalid(found: Found) -> bool:
     """A path parameter Schemathesis sent that its own model of the parameter refuses (a stateful
     link carried a value of another type into it)."""
@@ -241,6 +256,9 @@ EXCUSES: list[tuple[str, Callable[[Found], bool], str]] = [
      "is the only answer the spec allows"),
     ("positive_data_acceptance", lambda f: _form_valid_as_sent(f) is False,
      "the form body as sent is not valid: an empty array or object the case held cannot be written in a form"),
+    ("positive_data_acceptance", lambda f: _json_valid_as_sent(f) is False,
+     "the JSON body as sent is not valid by Schemathesis' own validator (its generator read a pattern "
+     "otherwise: AWS's `[\\\\p{L}...]`)"),
     ("positive_data_acceptance", _path_as_sent_is_invalid,
      "a path parameter as sent is not valid against its own schema (a stateful link carried another type)"),
     ("negative_data_rejection", _path_object,

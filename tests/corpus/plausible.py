@@ -27,6 +27,7 @@ from understudy.spec.routing import client_path, has_special, split_template
 from understudy.spec.walk import Operation, operations, parameters, resolve
 
 JSON_TYPES = ("application/json", "application/merge-patch+json", "application/json-patch+json")
+_NONE = object()
 TALLY: Counter = Counter()  # requests, 2xx, pairs, read back: summed over xdist workers by conftest
 
 
@@ -226,10 +227,11 @@ class Probe:
         """POST a new one, GET its id, PATCH it (when the spec has PATCH), DELETE it (when it has
         DELETE), GET it again: the answers, in order."""
         view = self.app.store.view(self.api.name)
-        before = {e["id"] for e in view.all(resource.name)}
+        before = {e["id"]: e["document"] for e in view.all(resource.name)}
         created = self.send(self.by_key[("post", resource.collection)])
         out = [created]
-        new = [e for e in view.all(resource.name) if e["id"] not in before]
+        # what the POST stored: a new entry, or one it replaced (a client-chosen id already taken)
+        new = [e for e in view.all(resource.name) if before.get(e["id"], _NONE) != e["document"]]
         if created.status >= 300 or not new:
             return out
         ids = {**new[0].get("parents", {}), resource.id_param: new[0]["id"]}
@@ -291,7 +293,9 @@ def _form_pairs(value: Any, prefix: str = "") -> list[tuple[str, str]]:
         if isinstance(item, dict):
             pairs += _form_pairs(item, name)
         elif isinstance(item, list):
-            pairs += [(name, _scalar(v, ",")) for v in item if not isinstance(v, (dict, list))]
+            for i, element in enumerate(item):  # objects as `name[0][key]` (Stripe), scalars repeated
+                pairs += _form_pairs(element, f"{name}[{i}]") if isinstance(element, dict) else \
+                    [] if isinstance(element, list) else [(name, _scalar(element, ","))]
         elif item is not None:
             pairs.append((name, _scalar(item, ",")))
     return pairs
@@ -332,8 +336,8 @@ def read_back(probe: Probe, resource: Resource, steps: list[Sent]) -> str | None
     if isinstance(got, dict) and isinstance(created.sent, dict):
         props = _properties(probe.document, resource.item_schema)
         lost = sorted(k for k, v in created.sent.items()
-                      if k in got and not isinstance(v, (dict, list)) and _holds(probe, props.get(k), v)
-                      and _text(got[k]) != _text(v))
+                      if k in got and k in props and not isinstance(v, (dict, list)) and not isinstance(got[k], (dict, list))
+                      and _holds(probe, props[k], v) and _text(got[k]) != _text(v))
         if lost:
             return f"GET does not show what was POSTed for {lost}: {read.describe()}"
     later = [step for step in steps[2:] if probe.documents_success(step.op) or step.method == "GET"]

@@ -196,11 +196,12 @@ class GeneratedOperation:
         out.update(clone(document))
         return out
 
-    def _fit(self, resource: Resource, schema: dict, candidate: dict, base: dict) -> dict:
-        """`candidate` with each property the document schema refuses converted to the form it
-        asks for (`true` where a string is documented: "true"), else replaced by the generated one
-        (or dropped); where the answer as a whole still fails, the generated document with as many
-        of the candidate's properties as keep it valid, one at a time."""
+    def _fit(self, resource: Resource, candidate: dict, base: dict) -> dict:
+        """`candidate` as the item's document schema (its GET answer's) takes it: each property
+        it refuses converted to the form it asks for (`true` where a string is documented:
+        "true"), else replaced by the generated one (or dropped); where the document as a whole
+        still fails, the generated document with as many of the candidate's properties as keep
+        it valid, one at a time."""
         props = _properties(self.spec.document, resource.item_schema)
         item = resolve(self.spec.document, resource.item_schema)
         closed = isinstance(item, dict) and item.get("additionalProperties") is False
@@ -214,21 +215,25 @@ class GeneratedOperation:
                     shaped[name] = base[name]
             elif not closed:
                 shaped[name] = value
-        if self._answers_validly(resource, schema, shaped):
+        if self._valid_document(resource, shaped):
             return shaped
         kept: dict = {}
         for name, value in shaped.items():
-            if self._answers_validly(resource, schema, {**kept, name: value}):
+            if self._valid_document(resource, {**kept, name: value}):
                 kept[name] = value
         return {**base, **kept}
 
-    def _answers_validly(self, resource: Resource, schema: dict, document: dict) -> bool:
-        answer = self._generate(schema)
-        if resource.item_wrap and isinstance(answer, dict):
-            answer[resource.item_wrap] = self._overlay(answer.get(resource.item_wrap), document)
-        else:
-            answer = self._overlay(answer, document)
-        return self.bodies.valid(schema, answer, "response")
+    def _valid_document(self, resource: Resource, document: dict) -> bool:
+        if not resource.item_schema:
+            return True
+        return self.bodies.valid(resource.item_schema, self._overlay(self._item_base(resource), document), "response")
+
+    def _item_base(self, resource: Resource) -> dict:
+        """A generated document of the item's schema ({} where it has none)."""
+        if not resource.item_schema:
+            return {}
+        base = self._generate(resource.item_schema)
+        return base if isinstance(base, dict) else {}
 
     def _converted(self, schema: Any, value: Any) -> Any:
         """`value` as the property's response schema takes it: as is, or its text (a boolean or
@@ -247,17 +252,18 @@ class GeneratedOperation:
         return _NOTHING
 
     def _new_key(self, resource: Resource, body: Any, store: Any) -> Any:
-        """A new id: the next of a sequence, a uuid, the string id the client chose, or
-        `<resource>-<n>`; always one the item path's parameter schema admits (a pattern such as
-        Twilio's `^MG[0-9a-fA-F]{32}$`, bounds), generated from that schema where the usual form
-        does not fit."""
+        """The id of what a POST creates: the string id the client chose (GitHub's variable
+        `name`; one already stored is replaced, as the name is its identity), the next of a
+        sequence, a uuid, or `<resource>-<n>`; always one the item path's parameter schema admits
+        (a pattern such as Twilio's `^MG[0-9a-fA-F]{32}$`, bounds), generated from that schema
+        where the usual form does not fit."""
         given = body.get(resource.id_field) if isinstance(body, dict) and resource.id_field else None
         for _ in range(8):
             if resource.id_kind == "integer":
                 key: Any = store.next_id(resource.name)
             elif resource.id_kind == "uuid":
                 key = str(uuid.uuid4())
-            elif isinstance(given, str) and given and store.get(resource.name, given) is None:
+            elif isinstance(given, str) and given:
                 key, given = given, None
             else:
                 key = f"{resource.name}-{store.next_id(resource.name)}"
@@ -281,21 +287,17 @@ class GeneratedOperation:
 
     def _document(self, resource: Resource, body: Any, key: Any, path_params: dict, media: str | None) -> dict:
         """What is stored: the body, with the id and parent values where the schema has them, and
-        the rest of the answer's required fields generated, kept only where the answer validates."""
+        the rest of the document's required fields generated, kept where the item's schema (its
+        GET answer's) takes them; each answer is shaped from it by its own schema."""
         document = dict(body) if isinstance(body, dict) else {}
         if resource.id_field:
             document[resource.id_field] = key
         for parent in resource.parents:
             if parent in (resource.item_schema.get("properties") or {}):
                 document[parent] = path_params.get(parent)
-        schema = self._schema(media)
-        if schema is None:
-            return document
-        base = self._generate(schema)
-        inner = base.get(resource.item_wrap) if resource.item_wrap and isinstance(base, dict) else base
-        inner = inner if isinstance(inner, dict) else {}
+        inner = self._item_base(resource)
         needed = set(_required(self.spec.document, resource.item_schema))
-        fitted = self._fit(resource, schema, {**{k: v for k, v in inner.items() if k in needed}, **document}, inner)
+        fitted = self._fit(resource, {**{k: v for k, v in inner.items() if k in needed}, **document}, inner)
         if resource.id_field and resource.id_field in document:  # the key, as the document's id field takes it
             field_schema = _properties(self.spec.document, resource.item_schema).get(resource.id_field)
             converted = self._converted(field_schema, key) if field_schema is not None else key
@@ -307,7 +309,10 @@ class GeneratedOperation:
             key = self._new_key(resource, body, store)
             document = self._document(resource, body, key, path_params, media)
             parents = {p: str(path_params.get(p)) for p in resource.parents}
-            store.insert(resource.name, stored(resource, str(key), document, parents))
+            if store.get(resource.name, str(key)) is not None:  # the client's own id, taken: replaced
+                store.update(resource.name, str(key), stored(resource, str(key), document, parents))
+            else:
+                store.insert(resource.name, stored(resource, str(key), document, parents))
             if store.get(GONE + resource.name, str(key)) is not None:
                 store.delete(GONE + resource.name, str(key))
         return self._item_answer(resource, document, media)
@@ -342,11 +347,8 @@ class GeneratedOperation:
             document = change(clone(found["document"]))
             if resource.id_field and resource.id_field in found["document"]:
                 document[resource.id_field] = found["document"][resource.id_field]
-            schema = self._schema(media)
-            if schema is not None and isinstance(document, dict):
-                base = self._generate(schema)
-                inner = base.get(resource.item_wrap) if resource.item_wrap and isinstance(base, dict) else base
-                document = self._fit(resource, schema, document, inner if isinstance(inner, dict) else {})
+            if isinstance(document, dict):
+                document = self._fit(resource, document, self._item_base(resource))
             store.update(resource.name, found["id"], {"document": document})
         return self._item_answer(resource, document, media)
 
