@@ -13,6 +13,7 @@ valid. Everything else is a failure of understudy's."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Callable
@@ -191,6 +192,31 @@ def _json_valid_as_sent(found: Found) -> bool | None:
     return bodies[0].is_valid(parsed)
 
 
+def _patterns_refuse(found: Found) -> bool:
+    """Every violation the refusal names is a `pattern` that Python's `regex` engine (not
+    understudy's RE2) also finds unmatched: Schemathesis' generator took `\\p{Z}` to match a
+    line feed (AWS's `^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$`)."""
+    import ast
+
+    import regex
+
+    try:
+        errors = json.loads(found.answer).get("errors") or []
+    except (ValueError, AttributeError):
+        return False
+    shape = re.compile(r"^('.*') does not match ('.*')$", re.S)
+    checked = 0
+    for error in errors:
+        hit = shape.match(str(error.get("detail", "")))
+        if hit is None:
+            return False
+        value, pattern = ast.literal_eval(hit.group(1)), ast.literal_eval(hit.group(2))
+        if regex.search(pattern, value) is not None:
+            return False
+        checked += 1
+    return checked > 0
+
+
 def _path_as_sent_is_invalid(found: Found) -> bool:
     """A path parameter Schemathesis sent that its own model of the parameter refuses (a stateful
     link carried a value of another type into it)."""
@@ -259,6 +285,8 @@ EXCUSES: list[tuple[str, Callable[[Found], bool], str]] = [
     ("positive_data_acceptance", lambda f: _json_valid_as_sent(f) is False,
      "the JSON body as sent is not valid by Schemathesis' own validator (its generator read a pattern "
      "otherwise: AWS's `[\\\\p{L}...]`)"),
+    ("positive_data_acceptance", _patterns_refuse,
+     "the values as sent do not match their patterns in Python's `regex` engine either"),
     ("positive_data_acceptance", _path_as_sent_is_invalid,
      "a path parameter as sent is not valid against its own schema (a stateful link carried another type)"),
     ("negative_data_rejection", _path_object,
@@ -324,7 +352,7 @@ def run(app: Any, *, operations: set[tuple[str, str]], examples: int = 3, phases
                                  node.value if node else None, response.status_code if response else None,
                                  str(event.phase.value), interaction.request if interaction else None)
                     if response is not None:
-                        item.answer = (response.content or b"")[:600].decode("utf-8", "replace")
+                        item.answer = (response.content or b"")[:65536].decode("utf-8", "replace")
                     item.excuse = excuse(item)
                     found.append(item)
         elif isinstance(event, events.NonFatalError):

@@ -336,7 +336,8 @@ def read_back(probe: Probe, resource: Resource, steps: list[Sent]) -> str | None
     if isinstance(got, dict) and isinstance(created.sent, dict):
         props = _properties(probe.document, resource.item_schema)
         lost = sorted(k for k, v in created.sent.items()
-                      if k in got and k in props and not isinstance(v, (dict, list)) and not isinstance(got[k], (dict, list))
+                      if k in got and k in props and k != resource.id_field  # (the server assigns the id)
+                      and not isinstance(v, (dict, list)) and not isinstance(got[k], (dict, list))
                       and _holds(probe, props[k], v) and _text(got[k]) != _text(v))
         if lost:
             return f"GET does not show what was POSTed for {lost}: {read.describe()}"
