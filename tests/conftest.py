@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -62,9 +63,9 @@ def client(app):
         yield c
 
 
-@pytest.fixture(scope="session")
-def live_server(app):
-    """The app on a real socket (127.0.0.1, a free port), for clients that need one."""
+@contextmanager
+def serving_in_thread(app):
+    """`app` on a real socket (127.0.0.1, a free port) in a thread; yields its base URL."""
     import socket
     import threading
     import time
@@ -80,9 +81,18 @@ def live_server(app):
     deadline = time.time() + 10
     while not server.started and time.time() < deadline:
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=5)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app on a real socket, for clients that need one."""
+    with serving_in_thread(app) as base:
+        yield base
 
 
 # -- the number of Schemathesis cases and the corpus figures, summed over xdist workers -------------

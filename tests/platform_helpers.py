@@ -39,13 +39,15 @@ def rel(kind: str, ident: str) -> dict:
     return {"data": {"type": kind, "id": ident}}
 
 
-CODE_REVISION = "17fe90a939d9ba0a3823a1051863f6e41c0213fe"  # the code component's latest version
+CODE_REVISION = "17fe90a939d9ba0a3823a1051863f6e41c0213fe"  # the code component's latest version (Acme's tenant)
+CODE_COMMAND = f"acme-devs/code:execute@{CODE_REVISION}"
+CRM_COMMAND = "globex-devs/crm:getLeads@81cdb3779d0de3ad8d37f87fb92beab1ba35dddc"  # Globex's own component
 
 
-def debug_body(workspace_id: str, kind: str = "flow", run: str = "debug") -> dict:
+def debug_body(workspace_id: str, kind: str = "flow", run: str = "debug", command: str = CODE_COMMAND) -> dict:
     """A start-debug request as PR#492 draws it: one code step, a sample message, a workspace."""
-    node = {"id": "step_1", "command": f"acme-devs/code:execute@{CODE_REVISION}", "fields": {}, "error": False}
-    body = doc(kind, {"name": f"Debug acme-devs/code:execute@{CODE_REVISION}", "type": run,
+    node = {"id": "step_1", "command": command, "fields": {}, "error": False}
+    body = doc(kind, {"name": f"Debug {command}", "type": run,
                       "graph": {"nodes": [node], "edges": []}},
                {"workspace": rel("workspace", workspace_id)})
     body["data"]["meta"] = {"sampleData": {"body": {"name": "Rex"}, "passthrough": {}}}

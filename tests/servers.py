@@ -44,7 +44,7 @@ def serving(*args: str, ready: str, auth: tuple[str, str]):
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        assert wait_for(lambda: requests.get(base + ready, auth=auth, timeout=1).status_code == 200), \
+        assert wait_for(lambda: requests.get(base + ready, auth=auth, timeout=1).status_code == 200, 90), \
             f"understudy serve {' '.join(args)} did not answer {ready}"
         yield base
     finally:

@@ -45,3 +45,16 @@ def data(response):
 
 def error_code(response) -> str:
     return response.json()["meta"]["error"]["code"]
+
+
+def detail_paths(response) -> set[str]:
+    """Where each class-validator error of a ValidationError points, as dotted paths through its
+    `children` (`filters.name`)."""
+    def walk(details, prefix):
+        for detail in details:
+            path = prefix + [detail["property"]]
+            if detail.get("children"):
+                yield from walk(detail["children"], path)
+            else:
+                yield ".".join(path)
+    return set(walk(response.json()["meta"]["error"]["details"], []))

@@ -216,3 +216,31 @@ def test_quota_totals_of_a_workspace(client):
 def test_queue_stats_cover_every_step(client):
     stats = client.get(f"{BASE}/stats/queues/5b0d6d4b2c3f1a0013000001", headers=auth("alice")).json()
     assert [(s["step_id"], s["total"]) for s in stats["data"]["attributes"]["stats"]] == [("step_1", 0), ("step_2", 12)]
+
+
+# -- path ids that name something other than the resource's own stored id (api-docs' placeholders) -----
+ALICE = USERS["alice"]
+PETSTORE_LATEST = "430d5ab92e88ed3d1bf363ad67886d9dd73c20ec"
+
+
+@pytest.mark.parametrize("method, path, body, status, public_id", [
+    # members: {USER_ID}, the user's id (never the membership's)
+    ("PATCH", f"/workspaces/{W1}/members/{ALICE}", doc("member", {"roles": ["owner"]}, id=ALICE), 200, ALICE),
+    ("PATCH", f"/workspaces/{W1}/members/{W1}:{ALICE}", doc("member", {"roles": ["owner"]}, id=f"{W1}:{ALICE}"),
+     404, None),
+    ("PATCH", f"/contracts/{C1}/members/{ALICE}", doc("contract-member", {"roles": ["owner"]}, id=ALICE), 200, ALICE),
+    # snapshots: {STEP_ID}
+    ("GET", f"/flows/{FLOW}/snapshots/step_1", None, 200, "step_1"),
+    ("GET", f"/flows/{FLOW}/snapshots/{FLOW}:step_1", None, 404, None),
+    # component versions: {GIT_REVISION}, or `latest` for the newest build
+    ("GET", "/components/5b0d6d4b2c3f1a0012000002/versions/latest/descriptor", None, 200, PETSTORE_LATEST),
+    ("GET", f"/components/5b0d6d4b2c3f1a0012000002/versions/{PETSTORE_LATEST}/descriptor", None, 200,
+     PETSTORE_LATEST),
+    # queue stats: {FLOW_ID}
+    ("GET", f"/stats/queues/{ACTIVE_FLOW}", None, 200, ACTIVE_FLOW),
+])
+def test_path_ids_mean_what_the_vendor_means(client, method, path, body, status, public_id):
+    response = client.request(method, BASE + path, json=body, headers=auth("alice"))
+    assert response.status_code == status, response.text
+    if public_id:
+        assert response.json()["data"]["id"] == public_id

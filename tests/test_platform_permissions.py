@@ -4,8 +4,8 @@ missing membership or permission is 403."""
 
 import pytest
 
-from platform_helpers import (BASE, C1, C2, FLOW, GLOBEX_FLOW, RECIPE, T1, T2, TOPIC, USERS, W1, W2, W3, auth,
-                              debug_body, doc, rel)
+from platform_helpers import (BASE, C1, C2, CRM_COMMAND, FLOW, GLOBEX_FLOW, RECIPE, T1, T2, TOPIC, USERS, W1, W2,
+                              W3, auth, debug_body, doc, rel)
 
 TOPIC_BODY = doc("topic", {"name": "Invoice", "schema": {"type": "object"}})
 FLOW_BODY = doc("flow", {"name": "New", "type": "ordinary", "graph": {"nodes": [], "edges": []},
@@ -27,7 +27,8 @@ PERMISSIONS = [
     ("carol", "POST", "/flows/start-debug", debug_body(W1), 403),  # guest
     ("frank", "POST", "/flows/start-debug", debug_body(W1), 403),  # in the contract, not the workspace
     ("dave", "POST", "/flows/start-debug", debug_body(W1), 404),  # another contract's workspace
-    ("dave", "POST", "/flows/start-debug", debug_body(W3), 202),
+    ("dave", "POST", "/flows/start-debug", debug_body(W3, command=CRM_COMMAND), 202),
+    ("dave", "POST", "/flows/start-debug", debug_body(W3), 404),  # a step of Acme's code component
     ("bob", "POST", f"/workspaces/{W1}/topics", TOPIC_BODY, 201),
     ("carol", "POST", f"/workspaces/{W1}/topics", TOPIC_BODY, 403),
     ("carol", "GET", f"/workspaces/{W1}/topics/{TOPIC}", None, 403),  # guests lack workspaces.topic.get

@@ -2,12 +2,16 @@
 variables, events, settings; then modules, the shop and the envelope every answer shares."""
 
 import json
+import re
+from unittest.mock import ANY
 
 import pytest
 
 from takaro_support import (A, ADMIN, MODULE_WELCOMER, PLAYER_ADA, ROLE_MODERATOR, SERVER_7D2D, call,
-                            data, error_code)
+                            data, detail_paths, error_code)
 
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 RUST = json.dumps({"host": "rust.example", "rconPort": 28016, "rconPassword": "pw", "useTls": False})
 
 
@@ -56,7 +60,50 @@ def test_a_method_the_route_does_not_take_is_405_with_allow(client, method, path
 
 def test_validation_details_name_every_property(client):
     response = call(client, "POST", "/user", json={"name": "x", "email": "not-an-email"})
-    assert {d["property"] for d in response.json()["meta"]["error"]["details"]} == {"name", "email", "body"}
+    assert detail_paths(response) == {"name", "email", "password"}
+
+
+# class-validator's ValidationErrors, as Takaro's snapshots record them (target, value, property,
+# children, constraints named and worded as class-validator does)
+@pytest.mark.parametrize("method, path, body, details", [
+    # a path id that is no UUID (snapshot RoleController/Get by ID with invalid ID)
+    ("GET", "/role/invalid-id", None, [
+        {"target": {"id": "invalid-id"}, "value": "invalid-id", "property": "id", "children": [],
+         "constraints": {"isUuid": "id must be a UUID"}}]),
+    # a property the DTO does not declare (ModuleController/Does not allow creating modules with builtin ...)
+    ("POST", "/module", {"name": "Test module", "builtin": "test"}, [
+        {"target": {"name": "Test module", "builtin": "test"}, "value": "test", "property": "builtin",
+         "constraints": {"whitelistValidation": "property builtin should not exist"}}]),
+    # a value in an array of ids (Shop/ShopCategoryController/Bulk assign with invalid category IDs)
+    ("POST", "/shop/category/bulk-assign",
+     {"listingIds": ["3b3e1ad1-bd44-4351-af55-b01b98e9173b"], "addCategoryIds": ["invalid-category-id"]}, [
+        {"target": {"listingIds": ["3b3e1ad1-bd44-4351-af55-b01b98e9173b"], "addCategoryIds": ["invalid-category-id"]},
+         "value": ["invalid-category-id"], "property": "addCategoryIds", "children": [],
+         "constraints": {"isUuid": "each value in addCategoryIds must be a UUID"}}]),
+    # a number below its minimum (PlayerOnGameserverController/Rejects negative amount for transfer)
+    ("POST", f"/gameserver/{SERVER_7D2D}/player/{PLAYER_ADA}/{PLAYER_ADA}/transfer", {"currency": -50}, [
+        {"target": {"currency": -50}, "value": -50, "property": "currency", "children": [],
+         "constraints": {"min": "currency must not be less than 0"}}]),
+    # a nested object's error sits in the children of its property, and of its index
+    ("POST", "/role", {"name": "Test role", "permissions": [{"permissionId": "nope"}]}, [
+        {"target": {"name": "Test role", "permissions": [{"permissionId": "nope"}]},
+         "value": [{"permissionId": "nope"}], "property": "permissions", "children": [
+            {"target": [{"permissionId": "nope"}], "value": {"permissionId": "nope"}, "property": "0", "children": [
+                {"target": {"permissionId": "nope"}, "value": "nope", "property": "permissionId", "children": [],
+                 "constraints": {"isUuid": "permissionId must be a UUID"}}]}]}]),
+    # a pattern of our spec's own, named as class-validator's `matches`
+    ("POST", "/discord/channels/abc/message", {"message": "hi"}, [
+        {"target": {"id": "abc"}, "value": "abc", "property": "id", "children": [],
+         "constraints": {"matches": "id must match /^[0-9]{17,20}$/ regular expression"}}]),
+    # a required property left out: every check it has fails, and there is no value
+    ("POST", "/role", {"name": "Test role"}, [
+        {"target": {"name": "Test role"}, "property": "permissions", "children": [],
+         "constraints": {"isArray": "permissions must be an array"}}]),
+])
+def test_validation_errors_are_class_validator_details(client, method, path, body, details):
+    response = call(client, method, path, json=body)
+    assert (response.status_code, error_code(response)) == (400, "ValidationError")
+    assert response.json()["meta"]["error"]["details"] == details
 
 
 # -- users ---------------------------------------------------------------------------------------------------
@@ -151,6 +198,40 @@ def test_permissions_include_module_permissions(client):
     assert codes["TELEPORTS_USE"]["module"]["name"] == "teleports"
 
 
+@pytest.mark.parametrize("code, friendly, description", [
+    # Takaro's own words (lib-auth PERMISSION_DETAILS), which its integration tests compare
+    ("ROOT", "Root Access", "Full access to all systems and resources"),
+    ("MANAGE_ROLES", "Manage Roles", "Can create, update, and delete roles"),
+    ("READ_PLAYERS", "Read Players", "Can view player details"),
+    ("MANAGE_SHOP_ORDERS", "Manage Shop Orders",
+     "Can view orders not belonging to the themself and perform administrative actions on them"),
+    ("SEND_DISCORD_MESSAGE", "Send Discord Messages", "Can send messages to Discord channels"),
+])
+def test_permissions_speak_takaros_words(client, code, friendly, description):
+    found = {p["permission"]: p for p in data(call(client, "GET", "/permissions"))}
+    assert (found[code]["friendlyName"], found[code]["description"]) == (friendly, description)
+
+
+def read_role(client, how: str, role: dict) -> dict:
+    if how == "get":
+        return data(call(client, "GET", f"/role/{role['id']}"))
+    return find(client, "/role/search", name=role["name"])
+
+
+@pytest.mark.parametrize("how", ["create", "get", "search", "a new domain's root role"])
+def test_a_roles_permissions_are_records_of_their_own(client, how):
+    manage_roles = next(p["id"] for p in data(call(client, "GET", "/permissions")) if p["permission"] == "MANAGE_ROLES")
+    if how == "a new domain's root role":
+        role = data(call(client, "POST", "/domain", person=None, json={"name": "fresh-domain"}, **ADMIN))["rootRole"]
+    else:
+        role = data(call(client, "POST", "/role", json={"name": "Test role",
+                                                        "permissions": [{"permissionId": manage_roles}]}))
+        role = role if how == "create" else read_role(client, how, role)
+    grant = role["permissions"][0]
+    assert (UUID.match(grant["id"]), grant["roleId"], TIMESTAMP.match(grant["createdAt"]),
+            TIMESTAMP.match(grant["updatedAt"]), grant["count"]) == (ANY, role["id"], ANY, ANY, 0)
+
+
 def test_role_changes_are_events(client):
     role = data(call(client, "POST", "/role", json={"name": "Builder", "permissions": []}))
     events = data(call(client, "POST", "/event/search", json={"filters": {"eventName": ["role-created"]}}))
@@ -204,6 +285,21 @@ def test_unreachable_server_answers_commands_with_failure(client):
     assert result["success"] is False
 
 
+@pytest.mark.parametrize("commands, online, events", [
+    (["connectAll"], 10, 20),  # ten players connect: a player and a POG each, each announced
+    (["connectAll", "connectAll"], 10, 20),  # the second time they are known
+    (["connectAll", "disconnectAll"], 0, 20),
+])
+def test_a_mock_server_connects_its_players(client, commands, online, events):
+    server = data(call(client, "POST", "/gameserver", json={"name": "Mock arena", "type": "MOCK", "connectionInfo": "{}"}))
+    before = len(data(call(client, "POST", "/event/search", json={"filters": {"eventName": ["player-created"]}})))
+    for command in commands:
+        call(client, "POST", f"/gameserver/{server['id']}/command", json={"command": command})
+    pogs = data(call(client, "POST", "/gameserver/player/search", json={"filters": {"gameServerId": [server["id"]]}}))
+    created = data(call(client, "POST", "/event/search", json={"filters": {"eventName": ["player-created"]}}))
+    assert (len(pogs), sum(p["online"] for p in pogs), len(created) - before) == (10, online, events)
+
+
 # -- players, their records on game servers, currency ----------------------------------------------------------------
 POG = f"/gameserver/{SERVER_7D2D}/player/{PLAYER_ADA}"
 
@@ -244,6 +340,80 @@ def test_transfer_moves_currency(client):
          json={"currency": 20})
     receiver = data(call(client, "GET", f"/gameserver/{SERVER_7D2D}/player/{other['playerId']}"))["currency"]
     assert (currency(client), receiver) == (30, other["currency"] + 20)
+
+
+def test_transfer_names_pogs_and_answers_nothing(client):
+    # Takaro's sender and receiver are POG ids, and PlayerOnGameServerService.transact returns nothing
+    sender, receiver = data(call(client, "POST", "/gameserver/player/search",
+                                 json={"filters": {"gameServerId": [SERVER_7D2D]}}))[:2]
+    call(client, "POST", f"/gameserver/{SERVER_7D2D}/player/{sender['playerId']}/currency", json={"currency": 50})
+    response = call(client, "POST", f"/gameserver/{SERVER_7D2D}/player/{sender['id']}/{receiver['id']}/transfer",
+                    json={"currency": 20})
+    after = data(call(client, "GET", f"/gameserver/{SERVER_7D2D}/player/{receiver['playerId']}"))["currency"]
+    assert (data(response), after) == ({}, receiver["currency"] + 20)
+
+
+@pytest.mark.parametrize("amount, receiver, expected", [
+    (0, "other", (400, "BadRequestError", "Amount must be greater than 0")),
+    (10 ** 9, "other", (400, "BadRequestError", "Insufficient funds")),
+    (5, "unknown", (404, "NotFoundError", "Not found")),
+])
+def test_transfer_rules(client, amount, receiver, expected):
+    sender, other = data(call(client, "POST", "/gameserver/player/search",
+                              json={"filters": {"gameServerId": [SERVER_7D2D]}}))[:2]
+    call(client, "POST", f"/gameserver/{SERVER_7D2D}/player/{sender['playerId']}/currency", json={"currency": 50})
+    to = other["id"] if receiver == "other" else ROLE_MODERATOR  # a UUID that is no POG
+    response = call(client, "POST", f"/gameserver/{SERVER_7D2D}/player/{sender['id']}/{to}/transfer",
+                    json={"currency": amount})
+    assert refusal(response) == expected
+
+
+@pytest.mark.parametrize("method, path, body, roles", [
+    # a search adds the Player role everyone holds, as {roleId, role}
+    ("POST", "/gameserver/player/search", {"filters": {"playerId": [PLAYER_ADA], "gameServerId": [SERVER_7D2D]}},
+     ["Moderator", "Player"]),
+    # one POG, and the currency changes, answer with the player's assigned roles there
+    ("GET", POG, None, ["Moderator"]),
+    ("POST", f"{POG}/currency", {"currency": 50}, ["Moderator"]),
+    ("POST", f"{POG}/add-currency", {"currency": 5}, ["Moderator"]),
+    ("POST", f"{POG}/deduct-currency", {"currency": 1}, ["Moderator"]),
+])
+def test_pog_answers_carry_their_roles(client, method, path, body, roles):
+    call(client, "POST", f"/player/{PLAYER_ADA}/role/{ROLE_MODERATOR}", json={})
+    call(client, "POST", f"{POG}/currency", json={"currency": 50})
+    answer = data(call(client, method, path, json=body))
+    pog = answer[0] if isinstance(answer, list) else answer
+    assert [r["role"]["name"] for r in pog["roles"]] == roles
+
+
+def test_resetting_currency_counts_the_players(client):
+    holders = [p for p in data(call(client, "POST", "/gameserver/player/search",
+                                    json={"filters": {"gameServerId": [SERVER_7D2D]}})) if p["currency"]]
+    answer = data(call(client, "POST", f"/gameserver/{SERVER_7D2D}/reset-currency"))
+    assert (answer, currency(client)) == ({"affectedPlayerCount": len(holders)}, 0)
+
+
+def test_online_players_are_the_games_players(client):
+    online = data(call(client, "GET", f"/gameserver/{SERVER_7D2D}/players"))
+    ada = next(p for p in online if p["name"] == "AdaRaven")
+    pog = data(call(client, "GET", POG))
+    assert (ada["gameId"], "id" not in ada, "currency" not in ada) == (pog["gameId"], True, True)
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/tracking/location", {"playerId": [PLAYER_ADA]}),
+    ("/tracking/location/box", {"minX": -10000, "maxX": 10000, "minY": -10000, "maxY": 10000, "minZ": -10000,
+                                "maxZ": 10000, "gameserverId": SERVER_7D2D}),
+    ("/tracking/location/radius", {"x": 0, "y": 0, "z": 0, "radius": 100000, "gameserverId": SERVER_7D2D}),
+    ("/tracking/inventory/player", {"playerId": PLAYER_ADA, "startDate": "2020-01-01T00:00:00.000Z",
+                                    "endDate": "2030-01-01T00:00:00.000Z"}),
+])
+def test_tracking_rows_name_their_pog(client, path, body):
+    pogs = {(p["playerId"], p["gameServerId"]): p["id"] for p in data(call(
+        client, "POST", "/gameserver/player/search", json={"limit": 1000}))}
+    rows = data(call(client, "POST", path, json=body))
+    assert rows and all(row["pogId"] in pogs.values() for row in rows)
+    assert all(row["pogId"] == pogs[(row["playerId"], SERVER_7D2D)] for row in rows if path != "/tracking/inventory/player")
 
 
 def test_ban_and_unban_on_a_game_server(client):
@@ -343,6 +513,38 @@ def test_command_executions(client, query, count):
     assert len(data(call(client, "POST", f"/command/{ping['id']}/executions{query}", json={}))) == count
 
 
+def executions(client, name: str) -> list[dict]:
+    found = data(call(client, "POST", "/event/search", json={"filters": {"eventName": ["command-executed"]}}))
+    return [e for e in found if e["meta"]["command"]["name"] == name]
+
+
+@pytest.mark.parametrize("msg, ran", [
+    ("/ping", True),  # the prefix, then the trigger
+    ("/PING extra words", True),  # triggers match whatever the case, arguments follow
+    ("ping", False),  # no prefix: a chat line, no command
+    ("/visits", False),  # a command of a module not installed on this server
+])
+def test_triggering_runs_the_command_the_message_names(client, msg, ran):
+    before = len(executions(client, "ping")) + len(executions(client, "visits"))
+    # Takaro's path id is the game server; the command comes from the message
+    response = call(client, "POST", f"/command/{SERVER_7D2D}/trigger", json={"playerId": PLAYER_ADA, "msg": msg})
+    assert (data(response), len(executions(client, "ping")) + len(executions(client, "visits")) - before) == (
+        {}, 1 if ran else 0)
+
+
+def test_a_triggered_command_is_recorded_with_its_player_and_server(client):
+    call(client, "POST", f"/command/{SERVER_7D2D}/trigger", json={"playerId": PLAYER_ADA, "msg": "/ping"})
+    newest = max(executions(client, "ping"), key=lambda e: e["createdAt"])
+    assert (newest["playerId"], newest["gameserverId"], newest["meta"]["command"]["name"]) == (
+        PLAYER_ADA, SERVER_7D2D, "ping")
+
+
+@pytest.mark.parametrize("path_id, code", [(PLAYER_ADA, "NotFoundError"), ("not-a-uuid", "ValidationError")])
+def test_triggering_needs_a_game_server(client, path_id, code):
+    response = call(client, "POST", f"/command/{path_id}/trigger", json={"playerId": PLAYER_ADA, "msg": "/ping"})
+    assert error_code(response) == code
+
+
 # -- settings ----------------------------------------------------------------------------------------------------------
 def setting(client, key: str, server: str | None = None) -> tuple:
     query = f"?gameServerId={server}" if server else ""
@@ -395,7 +597,7 @@ def test_builtin_modules_cannot_change(client):
 def test_a_builtin_flag_cannot_be_sent(client):
     response = call(client, "POST", "/module", json={"name": "mine", "builtin": "mine"})
     assert response.json()["meta"]["error"]["details"][0]["constraints"] == {
-        "whitelistValidation": "Additional properties are not allowed ('builtin' was unexpected)"}
+        "whitelistValidation": "property builtin should not exist"}
 
 
 @pytest.mark.parametrize("tag, status", [("1.0.0", 200), ("v1", 400), ("0.1.0", 409)])
@@ -505,6 +707,37 @@ def test_bulk_assign_moves_listings_between_categories(client):
     call(client, "POST", "/shop/category/bulk-assign", json={"listingIds": [food["id"]], "addCategoryIds": [tools["id"]],
                                                             "removeCategoryIds": [food["categories"][0]["id"]]})
     assert [c["name"] for c in listing(client, "Food pack")["categories"]] == ["Tools"]
+
+
+def test_shop_analytics_has_every_section(client):
+    report = data(call(client, "GET", "/analytics/shop?period=last90Days"))
+    assert (sorted(report), sorted(report["kpis"])) == (
+        ["customers", "dateRange", "insights", "kpis", "lastUpdated", "orders", "products", "revenue"],
+        ["activeCustomers", "aovChange", "averageOrderValue", "customersChange", "ordersChange", "ordersToday",
+         "revenueChange", "revenueSparkline", "totalRevenue"])
+
+
+def test_shop_analytics_counts_a_new_order(client):
+    call(client, "POST", "/settings/economyEnabled", json={"value": "true"})
+    before = data(call(client, "GET", "/analytics/shop?period=last24Hours"))
+    starter = listing(client, "Starter pistol")
+    call(client, "POST", f"{POG}/currency", json={"currency": 10_000})
+    data(call(client, "POST", "/shop/order/", json={"listingId": starter["id"], "playerId": PLAYER_ADA, "amount": 2}))
+    after = data(call(client, "GET", "/analytics/shop?period=last24Hours"))
+    assert (after["kpis"]["totalRevenue"] - before["kpis"]["totalRevenue"], after["kpis"]["ordersToday"],
+            after["orders"]["recentOrders"][0]["itemName"], after["products"]["topItems"][0]["name"]) == (
+        2 * starter["price"], before["kpis"]["ordersToday"] + 1, "Starter pistol", "Starter pistol")
+
+
+# -- discord -------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("guild, status", [
+    ("1130000000000000001", 200),  # Takaro's `id` here is the guild's Discord id
+    ("1140000000000000001", 404),  # another domain's guild
+    ("54ce6528-7e42-4f5b-b188-40fec31e16bb", 400),  # a Takaro id is not a Discord id
+])
+def test_guild_channels_and_roles_take_the_discord_id(client, guild, status):
+    assert [call(client, "GET", f"/discord/guilds/{guild}/{what}").status_code for what in ("channels", "roles")] == [
+        status, status]
 
 
 def test_unknown_domain_header_is_unauthorised_everywhere(client):

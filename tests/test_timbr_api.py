@@ -125,15 +125,33 @@ def test_async_query_is_accepted_then_polled(client):
         "status": "completed", "response": [{"name": "Osaka Optics"}], "original_status_code": 200}
 
 
-def test_async_query_failing_at_run_time_polls_as_error(client):
-    poll_url = submit(client, "SELECT nosuch FROM dtimbr.supplier").json()["poll_url"]
-    result = client.get(poll_url, headers=key()).json()
-    assert (result["status"], result["error_type"]) == ("error", "ExecutionError")
-    assert "no such column: nosuch" in result["error"]
+@pytest.mark.parametrize("sql, message", [
+    ("SELECT nosuch FROM dtimbr.supplier", "no such column: nosuch"),  # fails while running
+    ("DROP TABLE supplier", "Only SELECT statements"),  # cannot be planned
+    ("SELECT * FROM dtimbr.nowhere", "nowhere"),
+], ids=["run time", "not a select", "unknown concept"])
+def test_async_query_that_fails_is_accepted_then_polls_as_error(client, sql, message):
+    accepted = submit(client, sql)
+    assert accepted.status_code == 202, accepted.text
+    result = client.get(accepted.json()["poll_url"], headers=key()).json()
+    assert (result["status"], result["error_type"], set(result)) == (
+        "error", "ExecutionError", {"status", "error", "error_type"})
+    assert message in result["error"]
 
 
-def test_async_query_that_is_not_a_select_is_refused_at_once(client):
-    assert submit(client, "DROP TABLE supplier").status_code == 400
+@pytest.mark.parametrize("sql, query, status", [
+    ("SELECT 1", "?datasource=elsewhere", 404),
+    ("", "", 400),
+], ids=["unknown datasource", "no SQL"])
+def test_async_request_that_is_wrong_itself_is_refused_at_once(client, sql, query, status):
+    assert raw_query(client, sql, query=query, **{"x-async": "true"}).status_code == status
+
+
+def test_async_result_is_handed_out_once(client):
+    url = submit(client, "SELECT 1 AS one").json()["poll_url"]
+    first, again = client.get(url, headers=key()), client.get(url, headers=key())
+    assert (first.status_code, first.json()["response"]) == (200, [{"one": 1}])
+    assert again.status_code == 404
 
 
 ASYNC_NOT_FOUND = [

@@ -419,6 +419,19 @@ def test_reschedule_an_instant_booking(client):
                        headers=APP).status_code == 422
 
 
+def test_reschedule_keeps_the_resource_by_default(client):
+    # timekit-sdk's rescheduleBooking({id, start, end})
+    body = {"start": "2026-12-14T16:00:00-08:00", "end": "2026-12-14T17:00:00-08:00"}
+    old = get_booking(client, INSTANT_CONFIRMED, include="attributes")
+    response = client.post(f"{BASE}/bookings/{INSTANT_CONFIRMED}/reschedule/", params={"include": "attributes,user"},
+                           json=body, headers=APP)
+    new = response.json()["data"]
+    assert response.status_code == 201, response.text
+    assert (new["user"]["id"], new["attributes"]["event_info"]["calendar_id"]) == (
+        DOC, old["attributes"]["event_info"]["calendar_id"])
+    assert new["attributes"]["event_info"]["start"] == body["start"]
+
+
 @pytest.mark.parametrize("booking_id", [
     TENTATIVE,  # confirm_decline bookings cannot be rescheduled
     INSTANT_CANCELLED,  # a cancelled one neither

@@ -112,12 +112,29 @@ def test_validation_lists_every_field_with_messages(client):
     ("get", f"/bookings/{INSTANT_CONFIRMED}/confirm", 405, "PUT"),
     ("patch", f"/bookings/{INSTANT_CONFIRMED}", 405, "GET, PUT, DELETE, HEAD"),
     ("get", "/bookings/reserve/extend", 405, "PUT"),
+    ("get", "/accounts/microsoft/sync", 405, "POST"),
     ("get", "/teleport", 404, None),
+    ("get", "/teleport/", 404, None),
 ])
 def test_routing_answers(client, method, path, status, allow):
     response = client.request(method, f"{BASE}{path}", headers=APP)
     assert (response.status_code, response.headers.get("Allow")) == (status, allow)
     assert set(response.json()) == {"error"}
+
+
+@pytest.mark.parametrize("method, path, body, status", [
+    # what timekit-sdk 1.19.8 sends: createCalendar(), rescheduleBooking()
+    ("post", "/calendars/", {"name": "Time travel", "resource_id": DOC}, 201),
+    ("post", f"/bookings/{INSTANT_CONFIRMED}/reschedule/",
+     {"start": "2026-12-14T16:00:00-08:00", "end": "2026-12-14T17:00:00-08:00"}, 201),
+    # any path, either way
+    ("get", "/bookings/", None, 200),
+    ("get", f"/bookings/{INSTANT_CONFIRMED}/", None, 200),
+])
+def test_a_trailing_slash_is_served_not_redirected(client, method, path, body, status):
+    response = client.request(method, f"{BASE}{path}", json=body, headers=APP, follow_redirects=False)
+    assert response.status_code == status, response.text
+    assert response.json()["data"]
 
 
 # -- fixtures and examples against the spec ---------------------------------------------------------

@@ -53,10 +53,28 @@ def test_a_new_booking_removes_its_slot(client):
     assert 16 not in hours(find(client, resource_ids=[DOC], **DAY))
 
 
-def test_team_offers_a_slot_when_any_resource_is_free(client):
-    slots = find(client, "/findtime/team", resource_ids=[DOC, MARTY], **DAY)
+AFTERNOON = {"allow_hours": {"start": 14, "end": 17}}
+
+
+@pytest.mark.parametrize("team, expected", [
+    # each resource a member by itself
+    ({"resource_ids": [DOC, MARTY]}, {8: [DOC, MARTY], 10: [MARTY], 14: [DOC, MARTY], 15: [DOC]}),
+    # the documented `resources`: groups of resources
+    ({"resources": [{"resource_ids": [DOC]}, {"resource_ids": [MARTY]}]},
+     {8: [DOC, MARTY], 10: [MARTY], 14: [DOC, MARTY], 15: [DOC]}),
+    ({"resources": [{"resource_ids": [DOC, MARTY]}]}, {8: [DOC, MARTY], 10: None, 14: [DOC, MARTY], 15: None}),
+    # a group's own filters (and e-mails) apply to it alone
+    ({"resources": [{"resource_ids": [DOC], "filters": {"and": [AFTERNOON]}},
+                    {"emails": ["marty.mcfly@timekit.io"]}]}, {8: [MARTY], 10: [MARTY], 14: [DOC, MARTY], 15: [DOC]}),
+    # groups and single resources together
+    ({"resources": [{"resource_ids": [DOC, MARTY]}], "resource_ids": [MARTY]},
+     {8: [DOC, MARTY], 10: [MARTY], 14: [DOC, MARTY], 15: None}),
+], ids=["resource_ids", "groups of one", "one group of two", "a group's own filters", "groups and resource_ids"])
+def test_team_offers_a_slot_when_any_member_is_free(client, team, expected):
+    slots = find(client, "/findtime/team", **team, **DAY)
     by_hour = {datetime.fromisoformat(s["start"]).hour: s["resources"] for s in slots}
-    assert by_hour[10] == [MARTY] and by_hour[15] == [DOC] and by_hour[8] == [DOC, MARTY]
+    assert {hour: by_hour.get(hour) for hour in expected} == expected
+    assert [s["start"] for s in slots] == sorted(s["start"] for s in slots)
 
 
 def test_slots_of_length_all_solutions_and_no_day_span(client):
@@ -89,6 +107,10 @@ def test_bulk_answers_each_query_in_order(client):
      ["filters.or.0.specific_day_and_time.timezone"]),
     ("/findtime", {"resource_ids": [DOC], "filters": {"or": [{"sometimes": {}}]}}, ["filters.or.0"]),
     ("/findtime/team", {"resource_ids": ["00000000-0000-4000-8000-000000000000"]}, ["resource_ids"]),
+    ("/findtime/team", {"resources": [{"resource_ids": [DOC]}, {"resource_ids": [DOC], "future": "7 months"},
+                                      {}]}, ["resources.1.future", "resources.2.resource_ids"]),
+    ("/findtime/team", {"resources": [{"resource_ids": [DOC]}], "resource_ids": ["00000000-0000-4000-8000-000000000000"]},
+     ["resource_ids"]),
     ("/findtime/bulk", [{"resource_ids": [DOC]}, {"resource_ids": [DOC], "length": "0 minutes"}], ["1.length"]),
 ])
 def test_findtime_validation_lists_every_field(client, path, body, fields):

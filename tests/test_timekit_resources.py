@@ -193,9 +193,43 @@ def test_project_views_and_resources(client):
     assert [r["id"] for r in replaced.json()["data"]] == [LORRAINE]
 
 
-def test_accounts_and_sync(client):
-    listed = client.get(f"{BASE}/accounts", headers=APP).json()
-    synced = client.get(f"{BASE}/accounts/sync", headers=APP).json()["data"]
-    microsoft = client.get(f"{BASE}/accounts/microsoft/sync", headers=APP).json()["data"]
-    assert [a["provider"] for a in listed["data"]] == ["google"] and listed["data"][0]["last_synced_at"] is None
-    assert synced[0]["last_synced_at"] is not None and microsoft == []
+GARAGE, GYM = "97586d17-5bd6-5f5c-bb77-a73e64507e97", "59a9e071-773e-53b9-b56a-ca8acd53e9ba"
+FLUX_CHECK, DANCE_LESSON = "4eebaba3-1c3e-5999-b045-9f51f882ca1f", "e28d5bd7-f803-58d8-976f-966c60475dc4"
+
+
+@pytest.mark.parametrize("search, names", [
+    # what timekit-sdk sends: getLocationProjects(id), getServiceProjects(id), getLocationServiceProjects(l, s)
+    (f"locations.uuid:{GARAGE}", ["Flux capacitor consultations"]),
+    (f"services.uuid:{DANCE_LESSON}", ["Enchantment Under the Sea dance lessons"]),
+    (f"locations.uuid:{GYM};services.uuid:{DANCE_LESSON}", ["Enchantment Under the Sea dance lessons"]),
+    (f"locations.uuid:{GYM};services.uuid:{FLUX_CHECK}", []),
+    ("slug:flux-*", ["Flux capacitor consultations"]),
+])
+def test_project_search(client, search, names):
+    page = client.get(f"{BASE}/projects", params={"search": search}, headers=APP).json()
+    assert [p["name"] for p in page["data"]] == names
+
+
+def test_project_search_names_a_bad_key(client):
+    response = client.get(f"{BASE}/projects", params={"search": "colour:red"}, headers=APP)
+    assert response.status_code == 422 and list(response.json()["errors"]) == ["search"]
+
+
+def test_accounts_are_listed_unsynced(client):
+    listed = client.get(f"{BASE}/accounts", headers=APP).json()["data"]
+    assert [(a["provider"], a["last_synced_at"]) for a in listed] == [("google", None), ("microsoft", None)]
+
+
+@pytest.mark.parametrize("method, path, synced", [
+    # what timekit-sdk 1.19.8 sends: accountGoogleSync(), accountMicrosoftSync()
+    ("POST", "/accounts/sync", ["google"]),
+    ("POST", "/accounts/microsoft/sync", ["microsoft"]),
+    # the SDK's deprecated accountSync()
+    ("GET", "/accounts/sync", ["google", "microsoft"]),
+])
+def test_account_sync(client, method, path, synced):
+    response = client.request(method, f"{BASE}{path}", headers=APP)
+    assert response.status_code == 200
+    assert [a["provider"] for a in response.json()["data"]] == synced
+    listed = client.get(f"{BASE}/accounts", headers=APP).json()["data"]
+    assert sorted(a["provider"] for a in listed if a["last_synced_at"] is not None) == synced

@@ -1,5 +1,5 @@
-"""The engine's own pages: the index, each API's Swagger UI and spec, and the UI's assets.
-(The admin endpoints are an API of their own: admin.yaml, admin_api.py.)"""
+"""The engine's own pages: the index, each API's Swagger UI and spec, the UI's assets and the
+favicon. (The admin endpoints are an API of their own: admin.yaml, admin_api.py.)"""
 
 from __future__ import annotations
 
@@ -9,17 +9,22 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route, Router
 
-from .docs import asset, index_html, swagger_page
+from .docs import asset, favicon, index_html, page_auth, swagger_page
 from .responses import json_response
 
 if TYPE_CHECKING:
     from .app import Understudy
 
 ASSETS_URL = "/__understudy/swagger-ui"
+FAVICON = "/favicon.ico"
+
+
+def origin_of(request: Request) -> str:
+    return f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
 
 
 def api_listing(server: "Understudy", request: Request) -> list[dict]:
-    origin = f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
+    origin = origin_of(request)
     creds = server.credentials()
     listing = []
     for name, mount in server.mounts.items():
@@ -41,10 +46,13 @@ def router(server: "Understudy") -> Router:
         listing = api_listing(server, request)
         accept = request.headers.get("accept", "")
         if "text/html" in accept and "application/json" not in accept.split(",")[0]:
-            return HTMLResponse(index_html(listing))
+            return HTMLResponse(index_html(listing, origin_of(request)))
         return json_response({"apis": listing, "admin": {
-            "reset": "/__understudy/reset", "requests": "/__understudy/requests",
+            "ui": "/__understudy/ui/", "reset": "/__understudy/reset", "requests": "/__understudy/requests",
             "credentials": "/__understudy/credentials"}})
+
+    async def icon(request: Request) -> Response:
+        return Response(favicon(), media_type="image/png", headers={"Cache-Control": "max-age=86400"})
 
     async def swagger_asset(request: Request) -> Response:
         found = asset(request.path_params["name"])
@@ -56,12 +64,13 @@ def router(server: "Understudy") -> Router:
     routes = [
         Route("/", index),
         Route("/__understudy/", index),  # where a spec served at the root has a path "/" of its own
+        Route(FAVICON, icon),
         Route(ASSETS_URL + "/{name:path}", swagger_asset),
     ]
     for mount in server.mounts.values():
-        routes += doc_routes(mount)
-        routes += doc_routes(mount, f"/__understudy/apis/{mount.name}")  # always reachable
-    routes += doc_routes(server.admin)
+        routes += doc_routes(mount, server.config)
+        routes += doc_routes(mount, server.config, f"/__understudy/apis/{mount.name}")  # always reachable
+    routes += doc_routes(server.admin, server.config)
 
     async def not_found(scope, receive, send) -> None:
         path = scope["path"]
@@ -72,12 +81,14 @@ def router(server: "Understudy") -> Router:
     return Router(routes=routes, default=not_found)
 
 
-def doc_routes(mount, at: str | None = None) -> list[Route]:
-    """The API's Swagger UI and spec, under its prefix (or `at`)."""
+def doc_routes(mount, config, at: str | None = None) -> list[Route]:
+    """The API's Swagger UI (authorized with its demo credentials) and spec, under its prefix (or `at`)."""
     at = mount.prefix if at is None else at
 
     async def ui(request: Request) -> Response:
-        return HTMLResponse(swagger_page(mount.api.title, f"{at}/openapi.json", ASSETS_URL))
+        demo = mount.api.contract_auth(config) if mount.api.contract_auth else {}
+        return HTMLResponse(swagger_page(mount.api.title, f"{at}/openapi.json", ASSETS_URL,
+                                         page_auth(mount.spec, demo)))
 
     async def ui_redirect(request: Request) -> Response:
         return RedirectResponse(f"{at}/ui/")

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import DEFAULT_STATUS, ApiError
+from .errors import DEFAULT_STATUS, ApiError, StartupError
+from .settings import Setting
 
 HANDLERS = "understudy.builtin.handlers"  # the built-in APIs' handler packages
 
@@ -33,6 +35,16 @@ class RequestInfo:
 
 
 @dataclass
+class Command:
+    """An API's own CLI command, `understudy <name> <api> ...` (e.g. `understudy token timbr`): the
+    CLI builds its parser (`arguments` adds to it), so `--help` lists them, then calls `run`."""
+
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+@dataclass
 class ApiDefinition:
     name: str  # URL prefix and handler package: handlers/<name>
     title: str
@@ -41,15 +53,16 @@ class ApiDefinition:
     verifiers: dict[str, Verifier] = field(default_factory=dict)  # security scheme -> verifier
     status: dict[str, int] = field(default_factory=dict)  # error kind -> status overrides
     www_authenticate: str | None = None  # challenge sent with every 401
-    settings: dict[str, Any] = field(default_factory=dict)  # documented env settings, demo defaults
+    settings: list[Setting] = field(default_factory=list)  # its typed env settings, with demo defaults
     credentials: Callable[[Any, Any], list[dict]] | None = None  # (config, store) -> demo creds
     on_start: Callable[[Any], None] | None = None  # (config) -> None, after fixtures load
     response_headers: Callable[[Any], dict[str, str]] | None = None  # (request context) -> headers
     expose_headers: list[str] = field(default_factory=list)  # for CORS
     example: str = ""  # one curl, with {base} and credentials, for the README and the index
-    commands: dict[str, Callable[[list[str]], int]] = field(default_factory=dict)  # CLI extras
+    commands: dict[str, Command] = field(default_factory=dict)  # its own CLI commands, by name
     # Demo credentials per security scheme, as Schemathesis' [auth.openapi.<scheme>] takes them
-    # (username/password, api_key, bearer): used by `understudy contract` and the contract tests.
+    # (username/password, api_key, bearer): used by `understudy contract`, the contract tests, and
+    # the Swagger UI page, which opens authorized with them.
     contract_auth: Callable[[Any], dict[str, dict]] | None = None
     # What a contract run of this API must allow besides Schemathesis' defaults (its config, as
     # schemathesis.toml writes it): e.g. statuses the API answers to schema-valid requests that
@@ -103,7 +116,12 @@ class ApiDefinition:
 
 
 def load_api(name: str) -> ApiDefinition:
-    module = importlib.import_module(f"{HANDLERS}.{name}")
+    try:
+        module = importlib.import_module(f"{HANDLERS}.{name}")
+    except ModuleNotFoundError as error:
+        if error.name != f"{HANDLERS}.{name}":
+            raise
+        raise StartupError(f"no API named {name!r}")
     api = getattr(module, "API", None)
     if not isinstance(api, ApiDefinition):
         raise RuntimeError(f"{HANDLERS}.{name} does not define API = ApiDefinition(...)")

@@ -22,7 +22,6 @@ from connexion.spec import OpenAPISpecification
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import Receive, Scope, Send
-import yaml
 
 from .api import ApiDefinition
 from .auth import AuthOperation
@@ -30,6 +29,7 @@ from .context import current_or_none as current_context
 from .conformance import ResponseContract, ResponseValidation, openapi30_response_validator
 from .controls import ControlsOperation
 from .errors import ApiError, Violation
+from .files import load_yaml
 from .invoke import FastOperation
 from .parameters import could_be
 from .responses import asgi_headers, render_error
@@ -246,8 +246,7 @@ def raw_spec(api: ApiDefinition, config: Any) -> dict:
     if api.document is not None:
         spec = api.document  # loaded for this server alone: no copy needed
     else:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        spec = yaml.load(api.spec_path(config).read_text(encoding="utf-8"), Loader=loader)
+        spec = load_yaml(api.spec_path(config))
     return merge_path_parameters(spec)
 
 

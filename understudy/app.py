@@ -22,6 +22,7 @@ from . import admin
 from .admin_api import ADMIN
 from .api import ApiDefinition, discover, load_api
 from .apiapp import build_api_app, load_spec, merge_path_parameters
+from .challenge import NoChallengeForScripts
 from .config import DEFAULTS, Config, build_config
 from .credentials import listed
 from .context import RequestContext, reset_current, set_current
@@ -125,7 +126,7 @@ class Understudy:
         self.router = admin.router(self)
         expose = sorted({h for api in apis for h in api.expose_headers})
         self.asgi = CORSMiddleware(
-            self.dispatch, allow_origin_regex=config["cors_origins"], allow_credentials=True,
+            NoChallengeForScripts(self.dispatch), allow_origin_regex=config["cors_origins"], allow_credentials=True,
             allow_methods=["*"], allow_headers=["*"], expose_headers=expose, max_age=600,
         )
 
@@ -144,7 +145,7 @@ class Understudy:
             if mount is None:
                 return None
             rest = path[len(mount.prefix):]
-        if (rest in DOC_PATHS or rest == "/" or rest == "") and rest not in mount.spec_paths:
+        if (rest in DOC_PATHS or rest in ("/", "", admin.FAVICON)) and rest not in mount.spec_paths:
             return None
         return mount
 
@@ -337,9 +338,9 @@ def with_aliases_resolved(scope: Scope, base_path: str, aliases: dict[str, str])
     return scope
 
 
-def create_app(config: Mapping[str, Any] | None = None, sessions: Sessions | None = None) -> Understudy:
-    """Build the server. `config` overrides DEFAULTS and the environment (see config.py);
-    `sessions` carries the state of a previous build over (hot reload)."""
+def configure(config: Mapping[str, Any] | None = None) -> tuple[Config, list[ApiDefinition]]:
+    """The checked settings (`config` over the environment over the defaults, see config.py) and
+    the APIs they name; a bad value raises SettingError before anything is built."""
     overrides = dict(config or {})
     if overrides.get("specs"):  # a user's specs: served with generated behaviour
         apis = user_apis(overrides)
@@ -350,10 +351,13 @@ def create_app(config: Mapping[str, Any] | None = None, sessions: Sessions | Non
         single = overrides.get("single_api")
         names = [single] if single else (overrides.get("apis") or discover(root))
         apis = [load_api(name) for name in names]
-    settings: dict[str, Any] = {}
-    for api in apis:
-        settings.update(api.settings)
-    return Understudy(build_config(overrides, settings), apis, sessions)
+    return build_config(overrides, [setting for api in apis for setting in api.settings]), apis
+
+
+def create_app(config: Mapping[str, Any] | None = None, sessions: Sessions | None = None) -> Understudy:
+    """Build the server. `config` overrides DEFAULTS and the environment (see config.py);
+    `sessions` carries the state of a previous build over (hot reload)."""
+    return Understudy(*configure(config), sessions)
 
 
 def user_apis(config: Mapping[str, Any]) -> list[ApiDefinition]:

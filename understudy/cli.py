@@ -1,19 +1,27 @@
-"""`understudy serve | credentials | <api command>`."""
+"""understudy: local stand-ins for real REST APIs, and their contract tests.
+
+Bad input (an option, a setting, a file) stops a command with one line saying what and why; add
+--debug to see the traceback of anything unexpected."""
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
+import socket
 import sys
 import warnings
+from pathlib import Path
 from typing import Any
 
 from .api import discover, load_api
-from .config import DEFAULTS
-from .generated.mount import ApiDefinitionError
-from .spec import SpecError
+from .config import DEFAULTS, ENGINE
+from .errors import StartupError
+from .settings import FLAG, Setting
 
-SpecProblem = (SpecError, ApiDefinitionError)  # a user's spec or handlers that cannot be served
+# Connexion imports Starlette's test client, which warns on import; a user has nothing to do about it.
+QUIET = "ignore:Using `httpx` with `starlette.testclient`"
 
 
 def credential_lines(server) -> list[str]:
@@ -25,63 +33,77 @@ def credential_lines(server) -> list[str]:
     return lines
 
 
+# -- serve ------------------------------------------------------------------------------------------
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port, or one line saying why not and what to do."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            raise StartupError(f"port {port} on {host} is in use; pick another with --port N "
+                               f"(or --port 0 for any free port)")
+        if error.errno == errno.EACCES:
+            raise StartupError(f"may not listen on port {port} on {host}; pick a port above 1023 with --port N")
+        raise StartupError(f"cannot listen on {host}:{port}: {error.strerror or error}; "
+                           f"pick another address with --host")
+    sock.set_inheritable(True)
+    return sock
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    import os
     import tempfile
 
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
-    from .app import create_app
+    from .app import configure, create_app
 
-    workers = 1 if args.reload else (args.workers or os.cpu_count() or 1)
-    state = args.state
+    overrides: dict[str, Any] = {s.name: getattr(args, s.name) for s in options()}
+    overrides.update(single_api=args.api, specs=args.specs or None)
+    config, _ = configure(overrides)  # every setting checked before anything starts
+    workers = 1 if config["reload"] else (config["workers"] or os.cpu_count() or 1)
     scratch = None
+    state = config["state"]
     if workers > 1 and not state:  # workers share one state: an embedded SQLite file
         scratch = tempfile.TemporaryDirectory(prefix="understudy-")
         state = os.path.join(scratch.name, "state.sqlite")
-    overrides: dict[str, Any] = {"host": args.host, "port": args.port, "single_api": args.api, "state": state,
-                                 **spec_options(args)}
+    sock = listen(config["host"], config["port"])
     try:
-        if args.reload:
+        overrides.update(state=state, port=sock.getsockname()[1])
+        if config["reload"]:
             from .reload import Reloader
 
             reloader = Reloader(lambda sessions=None: create_app(overrides, sessions), watched(args))
             server, app = reloader.current, reloader
         else:
             server = app = create_app(overrides)
-    except SpecProblem as problem:
-        print(f"understudy: {problem}", file=sys.stderr)
-        return 2
-    mistakes = report_mistakes(server, strict=args.strict)
-    if mistakes and args.strict:
-        return 2
-    print_banner(server, args, workers, state if args.state else None)
-    try:
-        if workers == 1:
-            uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.access_log)
+        mistakes = report_mistakes(server, strict=bool(config["strict"]))
+        if mistakes and config["strict"]:
+            return 2
+        print_banner(server, config, workers, config["state"], watched(args))
+        if workers > 1:
+            os.environ["UNDERSTUDY_CONFIG"] = json.dumps({k: str(v) if isinstance(v, Path) else v
+                                                          for k, v in overrides.items() if v is not None})
+            os.environ.setdefault("PYTHONWARNINGS", QUIET)  # each worker imports Connexion afresh
+            app = "understudy.app:app_from_environment"
+        served = uvicorn.Config(app, factory=workers > 1, workers=workers, log_level=config["log_level"],
+                                access_log=config["access_log"])
+        if workers > 1:
+            Multiprocess(served, sockets=[sock]).run()
         else:
-            os.environ["UNDERSTUDY_CONFIG"] = json.dumps(overrides)
-            uvicorn.run("understudy.app:app_from_environment", factory=True, workers=workers, host=args.host,
-                        port=args.port, log_level=args.log_level, access_log=args.access_log)
+            uvicorn.Server(served).run(sockets=[sock])
     finally:
+        sock.close()
         if scratch is not None:
             scratch.cleanup()
     return 0
 
 
-def spec_options(args: argparse.Namespace) -> dict[str, Any]:
-    """A user's specs and how to serve them (see `app.user_apis`)."""
-    if not args.specs:
-        return {}
-    return {"specs": args.specs, "handlers": args.handlers, "fixtures": args.fixtures,
-            "credentials": args.credentials, "any_credential": args.any_credential,
-            "allow_remote_refs": args.allow_remote_refs}
-
-
 def watched(args: argparse.Namespace) -> list:
     """What `--reload` watches: the specs (and --handlers / --fixtures), or the built-in APIs."""
-    from pathlib import Path
-
     if not args.specs:
         return [DEFAULTS["root"] / folder for folder in ("openapi", "handlers", "fixtures")]
     paths = [Path(s.partition("=")[2] if "=" in s and "/" not in s.partition("=")[0] else s) for s in args.specs]
@@ -99,8 +121,8 @@ def report_mistakes(server, strict: bool) -> list[str]:
     return lines
 
 
-def print_banner(server, args: argparse.Namespace, workers: int, state: str | None) -> None:
-    origin = f"http://{args.host}:{args.port}"
+def print_banner(server, config, workers: int, state: str | None, watching: list) -> None:
+    origin = f"http://{config['host']}:{server.config['port']}"
     print(f"understudy serving {len(server.mounts)} API(s) at {origin} "
           f"({workers} worker{'s' if workers > 1 else ''}"
           + (f", state kept in {state}" if state else "") + ")")
@@ -112,11 +134,36 @@ def print_banner(server, args: argparse.Namespace, workers: int, state: str | No
             print(f"    demo       {cred.get('describe', cred)}")
     print()
     print(f"Index: {origin}/   Reset: POST {origin}/__understudy/reset   Journal: {origin}/__understudy/requests")
-    if args.reload:
-        print("Watching " + ", ".join(str(p) for p in watched(args)) + " for changes (one worker).")
+    if config["reload"]:
+        print("Watching " + ", ".join(str(p) for p in watching) + " for changes (one worker).")
     sys.stdout.flush()
 
 
+def options() -> list[Setting]:
+    """The engine settings `serve` takes as options."""
+    return [setting for setting in ENGINE if setting.option]
+
+
+def add_option(parser: argparse.ArgumentParser, setting: Setting) -> None:
+    """An option from a setting's row: checked by its kind, argparse-style, when given."""
+    default = f" (default: {setting.default})" if setting.default not in (None, False) else ""
+    env = f"; also {setting.env}" if setting.env else ""
+    if setting.kind is FLAG:
+        parser.add_argument(setting.option, dest=setting.name, action="store_const", const=True,
+                            help=f"{setting.help}{env}")
+        return
+
+    def convert(raw: str) -> Any:
+        try:
+            return setting.kind.convert(raw)
+        except (ValueError, TypeError):
+            raise argparse.ArgumentTypeError(f"{raw!r} is not {setting.kind.expected}")
+
+    parser.add_argument(setting.option, dest=setting.name, type=convert, metavar=setting.name.upper(),
+                        help=f"{setting.help}{default}{env}")
+
+
+# -- credentials --------------------------------------------------------------------------------------
 def cmd_credentials(args: argparse.Namespace) -> int:
     from .app import create_app
 
@@ -129,64 +176,86 @@ def cmd_credentials(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    argv = list(sys.argv[1:] if argv is None else argv)
-    apis = discover(DEFAULTS["root"])
-    if argv[:1] == ["contract"]:
-        from .contract import main as contract
+# -- the parser -----------------------------------------------------------------------------------------
+def parser(apis: list[str]) -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="understudy", description=__doc__,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    top.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-        return contract(argv[1:])
-    # API-specific commands: `understudy <command> <api> ...` (e.g. `understudy token timbr`).
-    if len(argv) >= 2 and argv[1] in apis:
-        command = load_api(argv[1]).commands.get(argv[0])
-        if command is not None:
-            return command(argv[2:])
-
-    parser = argparse.ArgumentParser(prog="understudy", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="serve every API (or one, at the root), or your own specs")
+    serve = sub.add_parser("serve", help="serve every API (or one, at the root), or your own specs",
+                           description="Serve every API, each under /<api>, with its Swagger UI and an index at /.")
     serve.add_argument("specs", nargs="*", metavar="SPEC",
                        help="your own OpenAPI 3.0/3.1 or Swagger 2.0 spec: a file, a folder, an http(s) URL, "
                             "or NAME=SPEC; one is served at the root, several each under /<name>. "
                             "Without SPEC: the five built-in APIs")
     serve.add_argument("--api", choices=apis, help="serve only this built-in API, at the root, with its real paths")
-    serve.add_argument("--handlers", metavar="DIR",
-                       help="Python modules whose functions, named by operationId, replace the generated "
-                            "behaviour (the one way your own code runs)")
-    serve.add_argument("--fixtures", metavar="DIR", help="the starting state: <resource>.json per inferred resource")
-    serve.add_argument("--credentials", metavar="FILE", help="your own credentials per security scheme (YAML/JSON)")
-    serve.add_argument("--any-credential", action="store_true",
-                       help="accept any well-formed credential (as Prism does) instead of the demo ones")
-    serve.add_argument("--strict", action="store_true", help="refuse a spec with mistakes instead of serving it")
-    serve.add_argument("--allow-remote-refs", action="store_true",
-                       help="follow $refs to http(s) URLs (refused by default)")
-    serve.add_argument("--host", default=DEFAULTS["host"])
-    serve.add_argument("--port", type=int, default=DEFAULTS["port"])
-    serve.add_argument("--log-level", default="warning")
-    serve.add_argument("--access-log", action="store_true")
-    serve.add_argument("--reload", action="store_true",
-                       help="pick up edits to openapi/, handlers/ and fixtures/ without a restart")
-    serve.add_argument("--workers", type=int, default=None,
-                       help="worker processes sharing one state (default: one per core)")
-    serve.add_argument("--state", help="SQLite file holding the state, kept across restarts")
+    for setting in options():
+        add_option(serve, setting)
     serve.set_defaults(func=cmd_serve)
+
     creds = sub.add_parser("credentials", help="print every API's demo credentials")
-    creds.add_argument("--json", action="store_true")
-    creds.add_argument("--api", choices=apis)
+    creds.add_argument("--json", action="store_true", help="as JSON, for scripts")
+    creds.add_argument("--api", choices=apis, help="only this API's")
     creds.set_defaults(func=cmd_credentials)
-    sub.add_parser("contract", help="run the API's contract (Schemathesis) against any server "
-                                    "(understudy contract <api> --base-url URL --help)")
-    extra = sorted({c for name in apis for c in load_api(name).commands})
-    for command in extra:
-        users = [n for n in apis if command in load_api(n).commands]
-        sub.add_parser(command, help=f"API command, for: {', '.join(users)} "
-                                     f"(understudy {command} <api> --help)")
-    args = parser.parse_args(argv)
-    if not hasattr(args, "func"):
-        parser.error(f"usage: understudy {args.command} <api> ...")
+
+    sub.add_parser("contract", help="run an API's contract (Schemathesis) against any server "
+                                    "(understudy contract <api> --base-url URL; --help for more)", add_help=False)
+
+    definitions = {name: load_api(name) for name in apis}
+    for command in sorted({c for api in definitions.values() for c in api.commands}):
+        owners = {name: api.commands[command] for name, api in definitions.items() if command in api.commands}
+        api_parser = sub.add_parser(command, help=f"{next(iter(owners.values())).help} "
+                                                  f"(understudy {command} <api>; for: {', '.join(owners)})",
+                                    formatter_class=argparse.RawDescriptionHelpFormatter)
+        per_api = api_parser.add_subparsers(dest="api", required=True, metavar="API")
+        usages = []
+        for name, definition in owners.items():
+            one = per_api.add_parser(name, help=definition.help, description=definition.help)
+            definition.arguments(one)
+            one.set_defaults(func=definition.run)
+            usages.append(one.format_help())
+        api_parser.epilog = "\n".join(usages)
+    return top
+
+
+def run(argv: list[str]) -> int:
+    apis = discover(DEFAULTS["root"])
+    if argv[:1] == ["contract"]:  # Schemathesis' own options pass through: its parser, not ours
+        from .contract import main as contract
+
+        return contract(argv[1:])
+    args = parser(apis).parse_args(argv)
     return args.func(args)
 
+
+def user_errors() -> tuple[type[Exception], ...]:
+    """What a user's input can raise: one line each (imported late: Connexion warns on import)."""
+    from .generated.mount import ApiDefinitionError
+    from .spec import SpecError
+
+    return StartupError, SpecError, ApiDefinitionError  # a setting, a file; a user's spec or handlers
+
+
+def main(argv: list[str] | None = None) -> int:
+    warnings.filterwarnings("ignore", message=QUIET.split(":", 1)[1])
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]
+    try:
+        return run(argv)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # never a traceback for the user, unless asked for
+        if debug:
+            raise
+        if isinstance(error, user_errors()):
+            print(f"understudy: {error}", file=sys.stderr)
+            return getattr(error, "exit_code", 2)
+        detail = str(error).strip().splitlines()
+        print(f"understudy: {type(error).__name__}: {detail[0] if detail else 'unexpected error'} "
+              f"(run again with --debug for the traceback)", file=sys.stderr)
+        return 1
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -1,19 +1,32 @@
-"""Swagger UI for each API, served from the bundled assets (no internet needed), and each spec
-as JSON with its server rewritten to where understudy serves it."""
+"""The engine's pages: Swagger UI for each API (served from the bundled assets, no internet needed,
+already authorized with the API's demo credentials), each spec as JSON with its server rewritten
+to where understudy serves it, the index, and the favicon. Pages are Jinja templates in
+templates/; no front-end build."""
 
 from __future__ import annotations
 
 import copy
-import html
-import json
+import shlex
+import struct
+import zlib
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import swagger_ui_bundle
 
 ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
 ASSET_TYPES = {".js": "application/javascript", ".css": "text/css", ".png": "image/png",
                ".map": "application/json", ".html": "text/html"}
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+EMPTY_USER = "-"  # what Swagger UI's Basic form, which needs a user name, takes for an empty one
+
+
+@lru_cache(maxsize=None)
+def templates() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                              trim_blocks=True, lstrip_blocks=True)
 
 
 def public_spec(spec: dict, base_path: str) -> dict:
@@ -35,17 +48,26 @@ def public_spec(spec: dict, base_path: str) -> dict:
     return served
 
 
-def swagger_page(title: str, spec_url: str, assets_url: str) -> str:
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="UTF-8"><title>{html.escape(title)} · understudy</title>
-<link rel="stylesheet" href="{assets_url}/swagger-ui.css"></head>
-<body><div id="swagger-ui"></div>
-<script src="{assets_url}/swagger-ui-bundle.js"></script>
-<script>window.onload = () => {{ window.ui = SwaggerUIBundle({{
-  url: {json.dumps(spec_url)}, dom_id: "#swagger-ui", deepLinking: true,
-  validatorUrl: null, withCredentials: true,
-  presets: [SwaggerUIBundle.presets.apis] }}); }};</script>
-</body></html>"""
+def page_auth(spec: dict, demo: dict[str, dict]) -> dict[str, dict]:
+    """The demo credentials Swagger UI is authorized with on load, per security scheme: Basic as
+    {username, password}, an API key or bearer token as {value}. (A cookie is left out: a page's
+    script cannot send one.)"""
+    schemes = spec.get("components", {}).get("securitySchemes", {})
+    auth: dict[str, dict] = {}
+    for name, credential in demo.items():
+        scheme = schemes.get(name, {})
+        if "username" in credential:  # the form shows an empty user as not authorized: the placeholder
+            auth[name] = {"username": credential["username"] or EMPTY_USER, "password": credential.get("password", "")}
+        elif scheme.get("in") != "cookie" and (credential.get("api_key") or credential.get("bearer")):
+            auth[name] = {"value": credential.get("api_key") or credential.get("bearer")}
+    return auth
+
+
+def swagger_page(title: str, spec_url: str, assets_url: str, auth: dict[str, dict] | None = None) -> str:
+    auth = auth or {}
+    empty = any(c.get("username") == EMPTY_USER for c in auth.values())
+    return templates().get_template("swagger.html").render(
+        title=title, spec_url=spec_url, assets=assets_url, auth=auth, placeholder=EMPTY_USER if empty else None)
 
 
 def asset(name: str) -> tuple[bytes, str] | None:
@@ -55,24 +77,49 @@ def asset(name: str) -> tuple[bytes, str] | None:
     return path.read_bytes(), ASSET_TYPES.get(path.suffix, "application/octet-stream")
 
 
-def index_html(apis: list[dict[str, Any]]) -> str:
-    rows = []
-    for api in apis:
-        creds = "<br>".join(html.escape(c.get("describe", "")) for c in api["credentials"])
-        rows.append(
-            f"<tr><td><b>{html.escape(api['title'])}</b><br><code>{html.escape(api['name'])}</code></td>"
-            f"<td><code>{html.escape(api['base_url'])}</code></td>"
-            f"<td><a href=\"{html.escape(api['ui'])}\">Swagger UI</a> · "
-            f"<a href=\"{html.escape(api['spec'])}\">openapi.json</a></td>"
-            f"<td>{creds}</td><td><pre>{html.escape(api['example'])}</pre></td></tr>")
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="UTF-8"><title>understudy</title>
-<style>body{{font-family:system-ui,sans-serif;margin:2em}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:.5em;vertical-align:top;text-align:left}}
-pre{{white-space:pre-wrap;max-width:40em;margin:0}}</style></head>
-<body><h1>understudy</h1>
-<p>Local stand-ins for real REST APIs. Point a client at a base URL below; change nothing else.
-Reset state with <code>POST /__understudy/reset</code>; see recent calls at
-<a href="/__understudy/requests">/__understudy/requests</a>.</p>
-<table><tr><th>API</th><th>Base URL</th><th>Docs</th><th>Demo credentials</th><th>Try it</th></tr>
-{''.join(rows)}</table></body></html>"""
+def snippet(credential: dict[str, Any]) -> dict[str, str]:
+    """One demo credential as a user copies it: who it is, curl's arguments that send it, a note."""
+    send = []
+    if credential.get("token"):
+        send.append("-H " + shlex.quote(f"Authorization: Bearer {credential['token']}"))
+    elif credential.get("scheme") == "basic":
+        send.append("-u " + shlex.quote(f"{credential['username']}:{credential['password']}"))
+    header = credential.get("header")
+    if isinstance(header, str) and "value" in credential:
+        send.append("-H " + shlex.quote(f"{header}: {credential['value']}"))
+    for name, value in (header.items() if isinstance(header, dict) else ()):
+        send.append("-H " + shlex.quote(f"{name}: {value}"))
+    if not send:  # an API's credential of another shape: what it says to send (credentials.listed)
+        send += ["-H " + shlex.quote(f"{name}: {value}") for name, value in credential.get("headers", {}).items()]
+        send += ["-b " + shlex.quote(f"{name}={value}") for name, value in credential.get("cookies", {}).items()]
+    who = credential.get("who") or credential.get("username") or "(empty user)"
+    return {"who": who, "send": " ".join(send), "note": credential.get("note", "")}
+
+
+def index_html(apis: list[dict[str, Any]], origin: str) -> str:
+    listing = [{**api, "snippets": [snippet(c) for c in api["credentials"]]} for api in apis]
+    return templates().get_template("index.html").render(apis=listing, origin=origin)
+
+
+@lru_cache(maxsize=None)
+def favicon() -> bytes:
+    """A 32x32 PNG: a white "u" on an indigo rounded square, drawn here (no binary file)."""
+    size, ink, paper = 32, (255, 255, 255, 255), (31, 35, 64, 255)
+
+    def pixel(x: int, y: int) -> tuple[int, ...]:
+        corner = min(x, size - 1 - x) < 5 and min(y, size - 1 - y) < 5
+        if corner and (min(x, size - 1 - x) - 5) ** 2 + (min(y, size - 1 - y) - 5) ** 2 > 25:
+            return (0, 0, 0, 0)
+        stem = 8 <= y <= 20 and (9 <= x <= 12 or 19 <= x <= 22)
+        bowl = 17 <= y <= 23 and 9 <= x <= 22 and (x - 15.5) ** 2 / 42 + (y - 17) ** 2 / 42 <= 1 \
+            and not ((x - 15.5) ** 2 / 12 + (y - 17) ** 2 / 12 <= 1)
+        tail = 8 <= y <= 24 and 19 <= x <= 22
+        return ink if stem or bowl or tail else paper
+
+    rows = b"".join(b"\x00" + bytes(c for x in range(size) for c in pixel(x, y)) for y in range(size))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b""))

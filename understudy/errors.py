@@ -27,6 +27,13 @@ DEFAULT_STATUS = {
 }
 
 
+class StartupError(Exception):
+    """What stops the server, or a command, before it starts: one line for the user (the setting,
+    file or option, and why), never a traceback; `exit_code` for the shell."""
+
+    exit_code = 1
+
+
 @dataclass
 class Violation:
     """One broken rule and where it is: `location` is body, query, path, header or cookie;
@@ -36,6 +43,10 @@ class Violation:
     where: str
     message: str
     rule: str = ""  # the schema keyword that failed (minLength, enum, required, ...), when known
+    # What the schema validator saw, for APIs that echo it (Takaro's class-validator details):
+    value: Any = field(default=None, compare=False, repr=False)  # the offending value
+    schema: Any = field(default=None, compare=False, repr=False)  # the (sub)schema it broke
+    document: Any = field(default=None, compare=False, repr=False)  # the whole body or parameter value
 
     @property
     def field(self) -> str:

@@ -63,7 +63,13 @@ def dig(doc: dict, path: str) -> Any:
 @dataclass(frozen=True)
 class Rel:
     """One relationship. Its ids live in the owner's `field` (a list when `many`), or, with
-    `owner_field`, are the documents of `target` whose `owner_field` is the owner's id."""
+    `owner_field`, are the documents of `target` whose `owner_field` is the owner's id.
+
+    `reach(id)` returns the related document as the caller may see it, or raises the error a GET
+    of it would answer (404 for another tenant's): every id a request names in the relationship
+    goes through it, and `include=` leaves out what it refuses. A `writable` relationship is stored
+    from requests, on create only when `fixed` (a document stays in its workspace); any other is
+    checked and ignored."""
 
     type: str
     field: str | None = None
@@ -73,6 +79,8 @@ class Rel:
     target: "Resource | None" = None  # how to render it in `included` and check it exists
     owner_field: str | None = None
     writable: bool = True
+    fixed: bool = False
+    reach: Callable[[Any], dict] | None = None
 
 
 @dataclass(frozen=True)
@@ -169,10 +177,26 @@ def included(res: Resource, docs: list[dict], include: str | None) -> list[dict]
         for doc in docs:  # expanded as for its relationships, so `included` matches their ids
             for related in related_docs(rel, res.expand(doc) if res.expand is not None else doc):
                 key = (rel.type, str(related[rel.target.id_field]))
-                if key not in seen:
+                if key not in seen and reachable(rel, key[1]):
                     seen.add(key)
                     out.append(resource_object(rel.target, related))
     return out
+
+
+def reach(rel: Rel, ident: Any) -> dict | None:
+    """The document a relationship id names, as the caller may see it (raising what a GET of it
+    answers otherwise); without `reach`, the `target` document with that id, or 404."""
+    if rel.reach is not None:
+        return rel.reach(ident)
+    return find(rel.target, ident) if rel.target is not None else None
+
+
+def reachable(rel: Rel, ident: Any) -> bool:
+    try:
+        reach(rel, ident)
+    except ApiError:
+        return False
+    return True
 
 
 def related_docs(rel: Rel, doc: dict) -> list[dict]:
@@ -301,9 +325,11 @@ def incoming(res: Resource, body: dict, ident: Any = None, *, type_: str | None 
     for name, payload in (data.get("relationships") or {}).items():
         rel = res.relationships.get(name) or res.relationships.get(name.replace("_", "-")) or \
             res.relationships.get(name.replace("-", "_"))
-        if rel is None or rel.field is None or not rel.writable or not isinstance(payload, dict):
+        if rel is None or rel.field is None or not isinstance(payload, dict):
             continue
-        fields[rel.field] = _linkage(rel, payload.get("data"), f"/data/relationships/{name}/data")
+        ids = _linkage(rel, payload.get("data"), f"/data/relationships/{name}/data")
+        if rel.writable and not (rel.fixed and ident is not None):
+            fields[rel.field] = ids
     return attributes, fields
 
 
@@ -318,8 +344,7 @@ def _linkage(rel: Rel, data: Any, pointer: str) -> Any:
         if item.get("type") != rel.type:
             raise ApiError("conflict", f"Type {item.get('type')!r} does not match {rel.type}",
                            [Violation("body", where + "/type", f"must be {rel.type}")])
-        if rel.target is not None and store().get(rel.target.collection, item["id"]) is None:
-            raise not_found(rel.target.name, item["id"])
+        reach(rel, str(item["id"]))
         ids.append(str(item["id"]))
     if rel.many:
         return ids

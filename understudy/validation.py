@@ -42,11 +42,12 @@ def schema_violations(validator: Draft4Validator, value: Any, location: str, whe
     found = []
     for error in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.path))):
         at = pointer(error.absolute_path)
+        seen = {"value": error.instance, "schema": error.schema, "document": value}
         if location == "body":
-            found.append(Violation("body", at, error.message, str(error.validator)))
+            found.append(Violation("body", at, error.message, str(error.validator), **seen))
         else:
             found.append(Violation(location, where + (at if at else ""), error.message,
-                                   str(error.validator)))
+                                   str(error.validator), **seen))
     return found
 
 

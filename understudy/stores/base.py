@@ -3,12 +3,12 @@ integer ids, lookups written once over each store's `filter`, and session names.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any, Iterable
 
 from ..errors import ApiError, Violation
+from ..files import load_json
 
 ENGINE = "__understudy"  # the engine's own collections (session controls): kept across resets
 
@@ -27,7 +27,7 @@ def load_fixtures(folder: Path) -> dict[str, Any]:
     data: dict[str, Any] = {}
     if folder.is_dir():
         for path in sorted(folder.glob("*.json")):
-            data[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+            data[path.stem] = load_json(path)
     return data
 
 

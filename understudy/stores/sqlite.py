@@ -20,9 +20,10 @@ import sqlite3
 import threading
 import time
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from ..errors import conflict
+from ..errors import StartupError, conflict
 from .base import ENGINE, Lookups, clone, highest_int
 
 SCHEMA = """
@@ -41,15 +42,28 @@ WHOLE = "*"  # the version of a whole space and API: bumped by reset and by copy
 JOURNAL_SCHEMA = "CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT);"
 
 
+def unusable(path: str, error: sqlite3.Error) -> str:
+    """Why SQLite could not use a file, in words that say what to do."""
+    folder = Path(path).resolve().parent
+    if not folder.is_dir():
+        return f"its folder {folder} does not exist"
+    if Path(path).is_dir():
+        return "it is a folder"
+    return f"{error} (is it a SQLite file understudy wrote, in a folder you may write to?)"
+
+
 class Database:
     """One connection per process, used under a lock (handlers may run on several threads)."""
 
     def __init__(self, path: str, schema: str = SCHEMA):
         self.path = path
-        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.executescript(schema)  # with SQLite's own 30 s wait: other processes may be writing
+        try:
+            self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.executescript(schema)  # with SQLite's own 30 s wait: other processes may be writing
+        except sqlite3.Error as error:
+            raise StartupError(f"cannot use {path} as the state: {unusable(path, error)}")
         self.conn.execute("PRAGMA busy_timeout=0")  # from here we wait ourselves, in 0.1 ms steps (begin)
         self.lock = threading.RLock()
         self._checked = False  # the versions were read for the current request

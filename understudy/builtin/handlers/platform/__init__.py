@@ -10,6 +10,7 @@ from understudy.api import ApiDefinition, RequestInfo
 from understudy.auth import matching
 from understudy.context import settings, store
 from understudy.errors import ApiError, unauthorized
+from understudy.settings import integer, number, setting
 
 TITLES = {
     400: "Bad argument error", 401: "Error", 403: "Unauthorized", 404: "Resource not found",
@@ -77,7 +78,7 @@ def verify_basic(credential: tuple[str, str], request: RequestInfo) -> dict:
 
 def credentials(config, state) -> list[dict]:
     return [{"scheme": "basic", "username": u["attributes"]["email"], "password": u["api_key"],
-             "describe": f"{u['attributes']['email']}:{u['api_key']} ({u['describe']})"}
+             "note": u["describe"], "describe": f"{u['attributes']['email']}:{u['api_key']} ({u['describe']})"}
             for u in state.all("users")]
 
 
@@ -89,11 +90,11 @@ API = ApiDefinition(
     verifiers={"basicAuth": verify_basic},
     status={"media_type": 406, "malformed": 406},
     www_authenticate='Basic realm="platform"',
-    settings={
-        "PLATFORM_RATE_LIMIT": 600,  # requests per user per window; 0 turns the limit off
-        "PLATFORM_RATE_WINDOW": 60,  # seconds
-        "PLATFORM_EXEC_POLLS": 1,  # polls a scheduled execution answers "pending" before it is ready
-    },
+    settings=[
+        setting("PLATFORM_RATE_LIMIT", integer(0), 600, "requests per user per window; 0 turns the limit off"),
+        setting("PLATFORM_RATE_WINDOW", number(positive=True), 60, "the rate limit's window, in seconds"),
+        setting("PLATFORM_EXEC_POLLS", integer(0), 1, "polls a scheduled execution answers pending before it is ready"),
+    ],
     credentials=credentials,
     expose_headers=["Retry-After", "Location"],
     accept=("application/json", "application/vnd.api+json"),

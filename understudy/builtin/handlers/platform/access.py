@@ -68,6 +68,17 @@ def need(perm: str, held: set[str], where: str) -> None:
         raise forbidden(f"You need the {perm} permission in {where}")
 
 
+def grantable(tenant_id: str, scope: str, roles: list[str], held: set[str], where: str) -> None:
+    """Roles a member grants (to anyone, themself included) carry no permission the member lacks
+    there, so nobody raises a member above their own rights; owners and tenant admins hold every
+    permission of the scope, so they grant any role (inferred: the vendor documents who may edit
+    memberships, not what they may grant)."""
+    beyond = role_permissions(tenant_id, scope, roles) - held
+    if beyond:
+        raise forbidden(f"You cannot grant a role with permissions you do not hold in {where}: "
+                        f"{', '.join(sorted(beyond))}")
+
+
 # -- visibility --------------------------------------------------------------------------------
 
 
@@ -108,16 +119,125 @@ def workspace(workspace_id: str, perm: str | None = None, *, member: bool = True
     return found
 
 
-def flow(flow_id: str, perm: str | None = None) -> dict:
-    found = store().get("flows", flow_id)
+def within_workspace(coll: str, label: str, ident: str, perm: str | None = None) -> dict:
+    """A document that lives in a workspace, if the caller may see that workspace (a document of
+    another contract is not found, like its workspace; naming the document, not the workspace)."""
+    found = store().get(coll, ident)
     if found is None:
-        raise not_found("Flow", flow_id)
+        raise not_found(label, ident)
     try:
         workspace(found["workspace_id"], perm)
-    except ApiError as error:  # a flow of another contract is not found, like its contract
+    except ApiError as error:
         if error.kind == "not_found":
-            raise not_found("Flow", flow_id)
+            raise not_found(label, ident) from None
         raise
+    return found
+
+
+def flow(flow_id: str, perm: str | None = None) -> dict:
+    return within_workspace("flows", "Flow", flow_id, perm)
+
+
+def credential(credential_id: str) -> dict:
+    return within_workspace("credentials", "Credential", credential_id)
+
+
+def secret(secret_id: str) -> dict:
+    return within_workspace("auth_secrets", "Auth secret", secret_id)
+
+
+def topic(topic_id: str) -> dict:
+    return within_workspace("topics", "Topic", topic_id)
+
+
+def user(user_id: str) -> dict:
+    """A user of the caller's tenant; another tenant's users are not found."""
+    found = store().get("users", user_id)
+    if found is None or found.get("tenant_id") != me().get("tenant_id"):
+        raise not_found("User", user_id)
+    return found
+
+
+def support_user(body: dict) -> None:
+    """A support user a request names (contracts, tenants) is a user of the caller's tenant."""
+    user_id = ((body.get("data") or {}).get("attributes") or {}).get("support_user_id")
+    if user_id:
+        user(user_id)
+
+
+def team(team_id: str, perm: str | None = None) -> dict:
+    found = store().get("teams", team_id)
+    if found is None:
+        raise not_found("Team", team_id)
+    try:
+        contract(found["contract_id"], perm)
+    except ApiError as error:
+        if error.kind == "not_found":
+            raise not_found("Team", team_id) from None
+        raise
+    return found
+
+
+# -- components: a contract's own, and those shared with it ------------------------------------------
+
+def shared_with(component_doc: dict, contract_doc: dict) -> bool:
+    level = component_doc["attributes"].get("access")
+    if level == "global":
+        return True
+    owner = store().get("contracts", component_doc["contract_id"]) or {}
+    return level == "tenant" and owner.get("tenant_id") == contract_doc["tenant_id"] or \
+        contract_doc["id"] in component_doc["attributes"].get("whitelisted_contract_ids", [])
+
+
+# filter[access] -> which components of the tenant count.
+ACCESS_FILTERS = {
+    "private": lambda c, contract_doc: c["contract_id"] == contract_doc["id"],
+    "public": lambda c, contract_doc: c["contract_id"] != contract_doc["id"] and shared_with(c, contract_doc),
+    "all": lambda c, contract_doc: c["contract_id"] == contract_doc["id"] or shared_with(c, contract_doc),
+}
+
+
+def component(component_id: str, contract_doc: dict | None = None) -> dict:
+    """A component the caller's contracts may use (own or shared); others are not found."""
+    found = store().get("components", component_id)
+    contracts = [contract_doc] if contract_doc else [store().get("contracts", i) for i in my_contract_ids()]
+    if found is None or not any(ACCESS_FILTERS["all"](found, c) for c in contracts):
+        raise not_found("Component", component_id)
+    return found
+
+
+def version(version_id: str, label: str = "Version") -> dict:
+    """A version of a component the caller may use; others are not found."""
+    found = store().get("component_versions", version_id)
+    try:
+        component(str((found or {}).get("component_id")))
+    except ApiError:
+        raise not_found(label, version_id) from None
+    return found
+
+
+def descriptor(descriptor_id: str) -> dict:
+    version(descriptor_id, "Descriptor")
+    found = store().get("descriptors", descriptor_id)
+    if found is None:
+        raise not_found("Descriptor", descriptor_id)
+    return found
+
+
+def auth_client(client_id: str) -> dict:
+    """An auth client of no scope (global), or of a tenant, contract or workspace the caller sees."""
+    found = store().get("auth_clients", client_id)
+    if found is None:
+        raise not_found("Auth client", client_id)
+    scopes = (("workspace_id", lambda i: workspace(i, member=False)), ("contract_id", contract),
+              ("tenant_id", tenant))
+    try:
+        for field, reach in scopes:
+            if found.get(field):
+                reach(found[field])
+                break
+    except ApiError:
+        raise not_found("Auth client", client_id) from None
     return found
 
 

@@ -98,8 +98,6 @@ async def get_client(auth_client_id, **params):
 async def update_client(auth_client_id, body):
     doc = jsonapi.find(AUTH_CLIENT, auth_client_id)
     need("edit", *scope_of(doc))
-    rels = body["data"].get("relationships") or {}
-    body["data"]["relationships"] = {k: v for k, v in rels.items() if k == "components"}
     attributes = body["data"].get("attributes") or {}
     if doc["attributes"].get("type") == "oauth2" and "credentials" in attributes:
         attributes["credentials"] = {**doc["attributes"].get("credentials", {}), **{

@@ -9,25 +9,9 @@ from understudy.responses import empty_response, json_response
 from . import access
 from .resources import COMPONENT, COMPONENT_ENV, COMPONENT_VERSION, DESCRIPTOR, EXECUTION
 
-# filter[access] -> which components of the tenant count.
-ACCESS_FILTERS = {
-    "private": lambda c, contract: c["contract_id"] == contract["id"],
-    "public": lambda c, contract: c["contract_id"] != contract["id"] and shared_with(c, contract),
-    "all": lambda c, contract: c["contract_id"] == contract["id"] or shared_with(c, contract),
-}
-
-
-def shared_with(component: dict, contract: dict) -> bool:
-    level = component["attributes"].get("access")
-    if level == "global":
-        return True
-    owner = store().get("contracts", component["contract_id"]) or {}
-    return level == "tenant" and owner.get("tenant_id") == contract["tenant_id"] or \
-        contract["id"] in component["attributes"].get("whitelisted_contract_ids", [])
-
 
 def components_for(contract: dict, which: str = "all") -> list[dict]:
-    return [c for c in store().all("components") if ACCESS_FILTERS[which](c, contract)]
+    return [c for c in store().all("components") if access.ACCESS_FILTERS[which](c, contract)]
 
 
 def listing(docs: list[dict], params: dict) -> dict:
@@ -45,15 +29,6 @@ def latest_parts(docs: list[dict]) -> list[dict]:
         out += [jsonapi.resource_object(COMPONENT_VERSION, version)] if version else []
         out += [jsonapi.resource_object(DESCRIPTOR, descriptor)] if descriptor else []
     return out
-
-
-def accessible(component_id: str, contract: dict | None = None) -> dict:
-    """A component the caller's contracts may use (own or shared); others are not found."""
-    component = store().get("components", component_id)
-    contracts = [contract] if contract else [store().get("contracts", i) for i in access.my_contract_ids()]
-    if component is None or not any(ACCESS_FILTERS["all"](component, c) for c in contracts):
-        raise not_found("Component", component_id)
-    return component
 
 
 def respond_one(component: dict):
@@ -105,11 +80,11 @@ async def list_all_components(**params):
 
 
 async def get_component(component_id):
-    return respond_one(accessible(component_id))
+    return respond_one(access.component(component_id))
 
 
 async def list_versions(component_id, **params):
-    accessible(component_id)
+    access.component(component_id)
     versions = store().find("component_versions", component_id=component_id)
     return json_response(jsonapi.collection(COMPONENT_VERSION, versions, params, paged=False))
 
@@ -123,23 +98,23 @@ def revision(component: dict, rev: str) -> str:
 
 
 async def get_descriptor(component_id, revision_id):
-    component = accessible(component_id)
+    component = access.component(component_id)
     descriptor = store().get("descriptors", revision(component, revision_id))
     return jsonapi.respond(DESCRIPTOR, descriptor)
 
 
 def own_repository(component_id: str) -> dict:
     """A component of a team the caller belongs to, with contracts.repository.edit there."""
-    component = accessible(component_id)
+    component = access.component(component_id)
     access.contract(component["contract_id"], "contracts.repository.edit")
     return component
 
 
 async def create_component(body):
     doc = jsonapi.build(COMPONENT, body, {"latest_version_id": None})
-    team = store().get("teams", doc.get("team_id") or "")
-    if team is None:
-        raise not_found("Team", doc.get("team_id"))
+    if not doc.get("team_id"):
+        raise not_found("Team", None)
+    team = access.team(doc["team_id"])
     access.contract(team["contract_id"], "contracts.repository.edit")
     doc["contract_id"] = team["contract_id"]
     doc["attributes"].update(access="team", team_name=team["attributes"].get("name"))
@@ -150,13 +125,14 @@ async def create_component(body):
 
 
 async def update_component(component_id, body):
-    component = accessible(component_id)
+    component = access.component(component_id)
     owner = store().get("contracts", component["contract_id"])
     access.need("tenants.component.edit_access", access.tenant_permissions(owner["tenant_id"]), "the tenant")
     wanted = ((body.get("data") or {}).get("attributes") or {}).get("access")
     if wanted is not None and wanted != component["attributes"]["access"] and component["attributes"]["access"] != "team":
         raise conflict(f"Access {component['attributes']['access']} cannot be lowered to {wanted}")
-    body["data"].pop("relationships", None)
+    for contract_id in ((body.get("data") or {}).get("attributes") or {}).get("whitelisted_contract_ids") or []:
+        access.contract(contract_id)
     return jsonapi.respond(COMPONENT, jsonapi.update(COMPONENT, component, body))
 
 
@@ -200,7 +176,7 @@ def env_of(component_id: str) -> dict:
 
 
 async def get_env(component_id):
-    accessible(component_id)
+    access.component(component_id)
     return jsonapi.respond(COMPONENT_ENV, env_of(component_id))
 
 
@@ -235,7 +211,7 @@ EXEC_PERMISSIONS = {"verify-credential": "workspaces.credential.edit", "dynamic-
 
 
 def schedule(kind: str, component_id: str, revision_id: str, body: dict):
-    component = accessible(component_id)
+    component = access.component(component_id)
     revision(component, revision_id)
     attributes, fields = jsonapi.incoming(EXECUTION, body, type_=kind)
     workspace_id = (((body["data"].get("relationships") or {}).get("workspace") or {}).get("data") or {}).get("id")

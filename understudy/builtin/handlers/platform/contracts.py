@@ -38,6 +38,7 @@ def tenant_admin_of(doc: dict) -> None:
 async def create_contract(body):
     tenant_id = access.me()["tenant_id"]
     access.need("tenants.contract.create", access.tenant_permissions(tenant_id), "your tenant")
+    access.support_user(body)
     doc = with_owner_roles(jsonapi.build(CONTRACT, body, {"tenant_id": tenant_id}))
     return jsonapi.respond(CONTRACT, shown(jsonapi.insert(CONTRACT, doc)), 201)
 
@@ -48,6 +49,7 @@ async def update_contract(contract_id, body):
     for name in ((body.get("data") or {}).get("attributes") or {}):
         if name in EDIT_PERMISSIONS:
             access.need(EDIT_PERMISSIONS[name], held, f"contract {contract_id}")
+    access.support_user(body)
     attributes = body["data"].get("attributes") or {}
     if "available_roles" in attributes:
         attributes["available_roles"] = with_owner_roles({"attributes": dict(attributes)})["attributes"]["available_roles"]
@@ -104,18 +106,29 @@ async def create_invite(contract_id, body):
     membership_editor(doc)
     invite = jsonapi.build(CONTRACT_INVITE, body, {"contract_id": contract_id})
     first_member_is_owner(doc, invite["attributes"].get("roles", []))
-    workspace_id = invite["attributes"].get("workspace_id")
+    invited_to(doc, invite["attributes"])
+    return jsonapi.respond(CONTRACT_INVITE, jsonapi.insert(CONTRACT_INVITE, invite), 201)
+
+
+def invited_to(doc: dict, attributes: dict) -> None:
+    """An invite's workspace is one of the contract's, which the caller may edit; its roles, in
+    the contract and in the workspace, are ones the caller could grant."""
+    access.grantable(doc["tenant_id"], "contracts", attributes.get("roles") or [],
+                     access.contract_permissions(doc), f"contract {doc['id']}")
+    workspace_id = attributes.get("workspace_id")
     if workspace_id:
         workspace = access.workspace(workspace_id, "workspaces.workspace.edit")
-        if workspace["contract_id"] != contract_id:
+        if workspace["contract_id"] != doc["id"]:
             raise not_found("Workspace", workspace_id)
-    return jsonapi.respond(CONTRACT_INVITE, jsonapi.insert(CONTRACT_INVITE, invite), 201)
+        access.grantable(doc["tenant_id"], "workspaces", attributes.get("workspace_roles") or [],
+                         access.workspace_permissions(workspace), f"workspace {workspace_id}")
 
 
 async def update_invite(contract_id, invite_id, body):
     doc = access.contract(contract_id)
     membership_editor(doc)
     invite = jsonapi.find(CONTRACT_INVITE, invite_id, contract_id=contract_id)
+    invited_to(doc, {**invite["attributes"], **((body.get("data") or {}).get("attributes") or {})})
     return jsonapi.respond(CONTRACT_INVITE, jsonapi.update(CONTRACT_INVITE, invite, body))
 
 
@@ -135,6 +148,7 @@ async def add_member(contract_id, body):
     if user is None or user.get("tenant_id") != doc["tenant_id"]:
         raise not_found("User", user_id)
     first_member_is_owner(doc, roles)
+    access.grantable(doc["tenant_id"], "contracts", roles, access.contract_permissions(doc), f"contract {contract_id}")
     if access.roles_in("contract_members", "contract_id", contract_id, user_id) is not None:
         raise conflict(f"User {user_id} is already a member of contract {contract_id}", id=user_id)
     member = store().insert("contract_members", {"id": f"{contract_id}:{user_id}", "contract_id": contract_id,
@@ -148,10 +162,11 @@ def last_owner(contract_id: str, user_id: str) -> bool:
 
 
 async def update_member(contract_id, user_id, body):
-    access.contract(contract_id, "contracts.membership.edit")
+    doc = access.contract(contract_id, "contracts.membership.edit")
     jsonapi.incoming(CONTRACT_MEMBER, body, user_id)
     member = jsonapi.find(CONTRACT_MEMBER, user_id, contract_id=contract_id)
     roles = body["data"]["attributes"]["roles"]
+    access.grantable(doc["tenant_id"], "contracts", roles, access.contract_permissions(doc), f"contract {contract_id}")
     if "owner" not in roles and last_owner(contract_id, user_id):
         raise conflict("You can not remove the last owner in the contract.", id=user_id)
     member = store().update("contract_members", member["id"], {"roles": roles})

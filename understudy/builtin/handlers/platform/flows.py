@@ -10,11 +10,34 @@ from understudy.errors import ApiError, Violation, conflict, not_found
 from understudy.responses import empty_response, json_response
 
 from . import access
-from .resources import FLOW, FLOW_DRAFT, FLOW_VERSION, SNAPSHOT
+from .resources import FLOW, FLOW_DRAFT, FLOW_VERSION, SNAPSHOT, command_revision
 
 VERSIONED = ("name", "description", "graph")  # what a flow version records
 FLOW_PARTS = ("flow_versions", "flow_drafts", "snapshots", "flow_containers")
 DEBUG_TIMEOUT = 120  # seconds, as PR#492's example of a debug run
+
+
+# What a step may name, and how the caller reaches it.
+STEP_REFERENCES = {"component_id": access.component, "credentials_id": access.credential, "secret_id": access.secret}
+
+
+def checked_graph(graph) -> None:
+    """Every step names components, versions, credentials and secrets the caller may use: another
+    tenant's are not found, as a GET of them answers."""
+    nodes = graph.get("nodes") if isinstance(graph, dict) else None
+    for node in nodes if isinstance(nodes, list) else []:
+        if not isinstance(node, dict):
+            continue
+        for name, reach in STEP_REFERENCES.items():
+            if isinstance(node.get(name), str):
+                reach(node[name])
+        revision = command_revision(node)
+        if revision:
+            access.version(revision)
+
+
+def graph_of(body: dict):
+    return ((body.get("data") or {}).get("attributes") or {}).get("graph")
 
 
 def not_suspended(workspace_id: str) -> None:
@@ -63,13 +86,14 @@ async def create_flow(body):
                        [Violation("body", "/data/relationships/workspace", "is required")])
     access.workspace(doc["workspace_id"], "workspaces.flow.edit")
     not_suspended(doc["workspace_id"])
+    checked_graph(doc["attributes"].get("graph"))
     return jsonapi.respond(FLOW, new_version(jsonapi.insert(FLOW, doc)), 201)
 
 
 async def update_flow(flow_id, body):
     flow = access.flow(flow_id, "workspaces.flow.edit")
     not_suspended(flow["workspace_id"])
-    body["data"].get("relationships", {}).pop("workspace", None)
+    checked_graph(graph_of(body))
     return jsonapi.respond(FLOW, place_containers(new_version(jsonapi.update(FLOW, flow, body))))
 
 
@@ -109,6 +133,7 @@ async def start_debug(body):
                                      "sample_data": (body["data"].get("meta") or {}).get("sampleData")})
     access.workspace(doc.get("workspace_id"), "workspaces.flow.edit")
     not_suspended(doc["workspace_id"])
+    checked_graph(doc["attributes"].get("graph"))
     now = jsonapi.now()
     doc["queue_id"] = f"{doc['workspace_id']}.{doc['id']}.debug"
     doc["attributes"].update(status="active", current_status="active", timeout=DEBUG_TIMEOUT, last_modified=now,
@@ -147,6 +172,8 @@ async def copy_flow(flow_id, body):
     data = body["data"]
     jsonapi.incoming(FLOW, body, type_="flow-copy")
     attributes = data.get("attributes") or {}
+    if attributes.get("topic_id"):
+        access.topic(attributes["topic_id"])
     copied = {k: source["attributes"].get(k) for k in ("description", "cron", "graph")}
     copied["name"] = attributes.get("name") or f"{source['attributes']['name']} (copy)"
     if attributes.get("dest_flow_id"):
@@ -179,6 +206,7 @@ async def get_draft(flow_id):
 async def put_draft(flow_id, body):
     flow = access.flow(flow_id, "workspaces.flow.edit")
     attributes, _ = jsonapi.incoming(FLOW_DRAFT, body)
+    checked_graph(attributes.get("graph"))
     return jsonapi.respond(FLOW_DRAFT, save_draft(flow, attributes))
 
 

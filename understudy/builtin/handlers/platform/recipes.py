@@ -8,7 +8,7 @@ from understudy.responses import empty_response, json_response
 from understudy.stores import clone
 
 from . import access
-from .flows import new_version
+from .flows import checked_graph, new_version
 from .resources import FLOW, RECIPE
 
 # Who may set each visibility, and in which scope: (scope, permission).
@@ -52,17 +52,28 @@ def stamp(workspace_id: str) -> dict:
 
 
 def workspace_of(body: dict) -> str:
+    """The workspace a request names (`workspace`, else `dest_workspace`); each it names must be
+    one the caller sees."""
     rels = body["data"].get("relationships") or {}
-    data = (rels.get("workspace") or rels.get("dest_workspace") or {}).get("data") or {}
-    if not data.get("id"):
+    named = [str(data["id"]) for data in ((rels.get(n) or {}).get("data") or {} for n in ("workspace", "dest_workspace"))
+             if isinstance(data, dict) and data.get("id")]
+    if not named:
         raise ApiError("validation", "A workspace is required",
                        [Violation("body", "/data/relationships/workspace", "is required")])
-    return str(data["id"])
+    for workspace_id in named:
+        access.workspace(workspace_id)
+    return named[0]
+
+
+def checked_templates(body: dict) -> None:
+    for template in ((body["data"].get("attributes") or {}).get("flow_templates") or []):
+        checked_graph(template.get("graph") if isinstance(template, dict) else None)
 
 
 async def create_recipe(body):
     workspace_id = workspace_of(body)
     access.workspace(workspace_id, "workspaces.recipe.edit")
+    checked_templates(body)
     doc = jsonapi.create(RECIPE, body, stamp(workspace_id))
     return jsonapi.respond(RECIPE, doc, 201)
 
@@ -99,7 +110,7 @@ def editable(recipe_id: str) -> dict:
 
 async def update_recipe(recipe_id, body):
     recipe = editable(recipe_id)
-    body["data"].pop("relationships", None)
+    checked_templates(body)
     return jsonapi.respond(RECIPE, jsonapi.update(RECIPE, recipe, body))
 
 
@@ -122,6 +133,8 @@ async def activate(recipe_id, body):
     workspace_id = workspace_of(body)
     access.workspace(workspace_id, "workspaces.flow.edit")
     chosen = body["data"]["attributes"].get("credentials") or {}
+    for credential_id in chosen.values():
+        access.credential(str(credential_id))
     flows = []
     for template in recipe["attributes"].get("flow_templates", []):
         graph = clone(template.get("graph") or {"nodes": [], "edges": []})

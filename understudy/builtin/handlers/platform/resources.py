@@ -7,6 +7,8 @@ import hashlib
 from understudy.context import store
 from understudy.jsonapi import Rel, Resource
 
+from . import access
+
 
 def with_user_fields(doc: dict) -> dict:
     """Members show the user's name and email beside their roles."""
@@ -32,12 +34,19 @@ def has_draft(doc: dict, value) -> bool:
     return (store().first("flow_drafts", flow_id=doc["id"]) is not None) == wanted
 
 
+def command_revision(node: dict) -> str | None:
+    """The component version a step's command names (`team/repo:function@revision`), unless it
+    asks for `@latest` or names none."""
+    command = node.get("command") if isinstance(node.get("command"), str) else ""
+    _, at, revision = command.rpartition("@")
+    return revision if at and revision and revision != "latest" else None
+
+
 def step_revision(node: dict) -> str | None:
     """The component version a step runs: the command's `@revision`, or (for `@latest` or none)
     the component's latest version."""
-    command = node.get("command") if isinstance(node.get("command"), str) else ""
-    _, at, revision = command.rpartition("@")
-    if at and revision and revision != "latest":
+    revision = command_revision(node)
+    if revision:
         return revision
     component = store().get("components", node.get("component_id")) if isinstance(node.get("component_id"), str) \
         else None
@@ -55,24 +64,36 @@ def uses_component(doc: dict, value) -> bool:
     return str(value) in doc.get("component_ids", [])
 
 
+# Relationships a client may name. Each id it sends is reached as the caller (access.py): another
+# tenant's or contract's object is not found, as a GET of it would answer. `fixed` ones are set on
+# create only (a document stays in its workspace, contract or tenant); `writable=False` ones are
+# set by the server (the user who created it, the tenant of the path) and only checked.
 def user_rel(field: str = "user_id") -> Rel:
-    return Rel("user", field, link="/users/{ref}")
+    return Rel("user", field, link="/users/{ref}", writable=False, reach=access.user)
 
 
 def workspace_rel(field: str = "workspace_id") -> Rel:
-    return Rel("workspace", field, link="/workspaces/{ref}")
+    return Rel("workspace", field, link="/workspaces/{ref}", fixed=True, reach=access.workspace)
 
 
 def contract_rel(field: str = "contract_id") -> Rel:
-    return Rel("contract", field, link="/contracts/{ref}")
+    return Rel("contract", field, link="/contracts/{ref}", fixed=True, reach=access.contract)
 
 
 def tenant_rel() -> Rel:
-    return Rel("tenant", "tenant_id", link="/tenants/{ref}")
+    return Rel("tenant", "tenant_id", link="/tenants/{ref}", writable=False, reach=access.tenant)
 
 
-def component_rel(field: str = "component_id", target: Resource | None = None) -> Rel:
-    return Rel("component", field, link="/components/{ref}", target=target)
+def component_rel(field: str = "component_id", target: Resource | None = None, fixed: bool = True) -> Rel:
+    return Rel("component", field, link="/components/{ref}", target=target, fixed=fixed, reach=access.component)
+
+
+def flow_rel() -> Rel:
+    return Rel("flow", "flow_id", link="/flows/{ref}", writable=False, reach=access.flow)
+
+
+def vpn_agent_rel() -> Rel:  # the mock keeps no VPN agents: nothing to reach
+    return Rel("vpn-agent", "vpn_agent_id", link="/agents/vpn/{ref}")
 
 
 USER = Resource("user", "users", "/users/{id}", writable=("first_name", "last_name", "email", "company"),
@@ -110,16 +131,17 @@ CONTRACT = Resource(
 
 COMPONENT_VERSION = Resource(
     "version", "component_versions", "/versions/{id}",
-    {"descriptor": Rel("descriptor", "id", link="/components/{component_id}/versions/{ref}/descriptor"),
+    {"descriptor": Rel("descriptor", "id", link="/components/{component_id}/versions/{ref}/descriptor",
+                       writable=False),
      "component": component_rel()}, label="Version")
 DESCRIPTOR = Resource("descriptor", "descriptors", "/descriptors/{id}",
-                      {"version": Rel("version", "id", link="/versions/{ref}")}, label="Descriptor")
+                      {"version": Rel("version", "id", link="/versions/{ref}", writable=False)}, label="Descriptor")
 COMPONENT = Resource(
     "component", "components", "/components/{id}",
     {"versions": Rel("version", related="/components/{id}/versions", writable=False),
      "latest_version": Rel("version", "latest_version_id", link="/components/{id}/versions/latest",
                            target=COMPONENT_VERSION, writable=False),
-     "team": Rel("team", "team_id", link="/teams/{ref}"),
+     "team": Rel("team", "team_id", link="/teams/{ref}", fixed=True, reach=access.team),
      "contract": contract_rel()},
     writable=("name", "icon", "docker_repo_name", "docker_target_tag", "access", "whitelisted_contract_ids"),
     defaults={"access": "team", "whitelisted_contract_ids": []}, label="Component")
@@ -134,7 +156,7 @@ TEAM = Resource(
 
 # A running flow's containers: one per step and per mapper (PR#492's `include=flow-containers`).
 FLOW_CONTAINER = Resource("flow-container", "flow_containers", "/flows/{flow_id}/flow-containers/{id}",
-                          {"flow": Rel("flow", "flow_id", link="/flows/{ref}")}, label="Flow container")
+                          {"flow": flow_rel()}, label="Flow container")
 FLOW = Resource(
     "flow", "flows", "/flows/{id}",
     {"user": user_rel(), "workspace": workspace_rel(),
@@ -142,7 +164,8 @@ FLOW = Resource(
      "latest_version": Rel("flow-version", "latest_version_id", link="/flows/{id}/versions/{ref}",
                            related="/flows/{id}/versions/{ref}", writable=False),
      "flow-containers": Rel("flow-container", target=FLOW_CONTAINER, owner_field="flow_id", writable=False),
-     "descriptor": Rel("descriptor", "descriptor_ids", many=True, target=DESCRIPTOR, writable=False),
+     "descriptor": Rel("descriptor", "descriptor_ids", many=True, target=DESCRIPTOR, writable=False,
+                       reach=access.descriptor),
      "queue": Rel("queue-name", "queue_id", writable=False)},  # a debug run's queue
     writable=("name", "description", "type", "graph", "nodes_config", "stats_enabled", "cron",
               "default_mapper_type"),
@@ -156,10 +179,10 @@ FLOW = Resource(
     search=("attributes.name", "attributes.description"), page_size=50,
     timestamps=("created_at", "updated_at"), expand=with_descriptors, label="Flow")
 FLOW_VERSION = Resource("flow-version", "flow_versions", "/flows/{flow_id}/versions/{id}",
-                        {"user": user_rel(), "flow": Rel("flow", "flow_id", link="/flows/{ref}")},
+                        {"user": user_rel(), "flow": flow_rel()},
                         sortable={"created_at": "attributes.created_at"}, page_size=50, label="Flow version")
 FLOW_DRAFT = Resource("flow-draft", "flow_drafts", "/flows/{flow_id}/draft",
-                      {"user": user_rel(), "flow": Rel("flow", "flow_id", link="/flows/{ref}")},
+                      {"user": user_rel(), "flow": flow_rel()},
                       writable=("name", "description", "graph", "cron", "stats_enabled", "snapshot",
                                 "nodes_config"),
                       timestamps=("created_at", "updated_at"), label="Flow draft")
@@ -169,7 +192,7 @@ SNAPSHOT = Resource("snapshot", "snapshots", "/flows/{flow_id}/snapshots/{step_i
 CREDENTIAL = Resource(
     "credential", "credentials", "/credentials/{id}",
     {"user": user_rel(), "component": component_rel(target=COMPONENT), "workspace": workspace_rel(),
-     "vpn_agent": Rel("vpn-agent", "vpn_agent_id", link="/agents/vpn/{ref}")},
+     "vpn_agent": vpn_agent_rel()},
     writable=("name", "keys"), defaults={"keys": {}}, filters={"component": "component_id"}, label="Credential")
 
 RECIPE = Resource(
@@ -177,13 +200,18 @@ RECIPE = Resource(
     {"user": user_rel(), "workspace": workspace_rel(), "contract": contract_rel()},
     writable=("declarations", "info", "flow_templates"), members=("visibility",), page_size=50, label="Recipe")
 
-EXECUTION = Resource("execution-result", "executions", "/exec/result/{id}", label="Execution")
+# What a scheduled execution runs with (its request's relationships; the result shows none of them).
+EXECUTION = Resource("execution-result", "executions", "/exec/result/{id}",
+                     {"workspace": workspace_rel(), "vpn_agent": vpn_agent_rel(),
+                      "credential": Rel("credential", "credential_id", reach=access.credential)},
+                     label="Execution")
 
 TENANT = Resource("tenant", "tenants", "/tenants/{id}", label="Tenant")
 CERTIFICATE = Resource("certificate", "certificates", "/tenants/{tenant_id}/certificates/{id}",
                        {"user": user_rel(), "tenant": tenant_rel()},
                        writable=("publicKey", "privateKey"), hidden=("privateKey",), label="Certificate")
-OAUTH_CLIENT = Resource("oauth-client", "oauth_clients", None, {"component": component_rel(target=COMPONENT)},
+OAUTH_CLIENT = Resource("oauth-client", "oauth_clients", None,
+                        {"component": component_rel(target=COMPONENT, fixed=False)},
                         writable=("client_id", "client_secret"), unique=("component_id",),
                         unique_scope=("tenant_id",), filters={"component": "component_id"}, label="OAuth client")
 OPENID_PROVIDER = Resource("openid-provider", "openid_providers", "/tenants/{tenant_id}/openid/providers/{id}",
@@ -202,21 +230,23 @@ SAML_PROVIDER = Resource("saml-provider", "saml_providers", "/tenants/{tenant_id
 
 AUTH_CLIENT = Resource(
     "auth-client", "auth_clients", "/auth-clients/{id}",
-    {"components": Rel("component", "component_ids", many=True),
-     "tenant": tenant_rel(), "contract": contract_rel(), "workspace": workspace_rel()},
+    {"components": Rel("component", "component_ids", many=True, reach=access.component),
+     "tenant": Rel("tenant", "tenant_id", link="/tenants/{ref}", fixed=True, reach=access.tenant),
+     "contract": contract_rel(), "workspace": workspace_rel()},
     writable=("name", "type", "credentials"), filters={"component": uses_component}, label="Auth client")
 AUTH_SECRET = Resource(
     "auth-secret", "auth_secrets", "/workspaces/{workspace_id}/secrets/{id}",
     {"workspace": workspace_rel(), "user": user_rel(),
-     "auth-client": Rel("auth-client", "auth_client_id", link="/auth-clients/{ref}", target=AUTH_CLIENT)},
+     "auth-client": Rel("auth-client", "auth_client_id", link="/auth-clients/{ref}", target=AUTH_CLIENT, fixed=True,
+                        reach=access.auth_client)},
     writable=("name", "state", "error", "credentials"),
     filters={"user": "user_id", "auth_client": "auth_client_id"}, label="Auth secret")
 TOPIC = Resource("topic", "topics", "/topics/{id}", {"workspace": workspace_rel(), "user": user_rel()},
                  writable=("name", "schema"), label="Topic")
 DATA_SAMPLE = Resource(
     "data-sample", "data_samples", "/data-samples/{id}",
-    {"component_version": Rel("version", "component_version_id",
-                              link="/components/{component_id}/versions/{ref}"),
+    {"component_version": Rel("version", "component_version_id", link="/components/{component_id}/versions/{ref}",
+                              fixed=True, reach=access.version),
      "workspace": workspace_rel(), "component": component_rel(target=COMPONENT), "user": user_rel()},
     writable=("method", "result"), filters={"id": "id"}, label="Data sample")
 SSHKEY = Resource("sshkey", "sshkeys", "/sshkeys/{id}", {"user": user_rel()}, writable=("key", "title"),

@@ -9,17 +9,6 @@ from . import access
 from .resources import TEAM
 
 
-def visible_team(team_id: str, perm: str | None = None) -> dict:
-    team = store().get("teams", team_id)
-    if team is None:
-        raise not_found("Team", team_id)
-    try:
-        access.contract(team["contract_id"], perm)
-    except ApiError as error:
-        raise not_found("Team", team_id) if error.kind == "not_found" else error
-    return team
-
-
 async def list_teams(contract_id, **params):
     contract = access.contract(contract_id)
     everything = "contracts.devTeam.edit" in access.contract_permissions(contract)
@@ -29,7 +18,7 @@ async def list_teams(contract_id, **params):
 
 
 async def get_team(team_id):
-    return jsonapi.respond(TEAM, visible_team(team_id), self_link=True)
+    return jsonapi.respond(TEAM, access.team(team_id), self_link=True)
 
 
 async def create_team(body):
@@ -45,13 +34,12 @@ async def create_team(body):
 
 
 async def update_team(team_id, body):
-    team = visible_team(team_id, "contracts.devTeam.edit")
-    body["data"].get("relationships", {}).pop("contract", None)
+    team = access.team(team_id, "contracts.devTeam.edit")
     return jsonapi.respond(TEAM, jsonapi.update(TEAM, team, body))
 
 
 def member_change(team_id: str, body: dict) -> tuple[dict, str]:
-    team = visible_team(team_id, "contracts.devTeam.edit")
+    team = access.team(team_id, "contracts.devTeam.edit")
     jsonapi.incoming(TEAM, body, type_="user")
     user_id = str(body["data"]["id"])
     if access.roles_in("contract_members", "contract_id", team["contract_id"], user_id) is None:
@@ -76,7 +64,7 @@ async def remove_member(team_id, body):
 
 
 async def delete_team(team_id):
-    visible_team(team_id, "contracts.devTeam.edit")
+    access.team(team_id, "contracts.devTeam.edit")
     if store().find("components", team_id=team_id):
         raise conflict(f"Team {team_id} still has repositories; delete them first")
     store().delete("teams", team_id)

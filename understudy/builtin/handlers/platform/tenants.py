@@ -18,12 +18,14 @@ from .resources import CERTIFICATE, TENANT
 
 async def create_tenant(body):
     access.need("tenants.tenant.create", access.tenant_permissions(access.me()["tenant_id"]), "the installation")
+    access.support_user(body)
     doc = jsonapi.create(TENANT, body, {"roles": []})
     return jsonapi.respond(TENANT, doc, 201)
 
 
 async def update_tenant(tenant_id, body):
     doc = access.tenant(tenant_id, "tenants.tenant.edit")
+    access.support_user(body)
     return jsonapi.respond(TENANT, jsonapi.update(TENANT, doc, body))
 
 

@@ -56,7 +56,6 @@ async def update_workspace(workspace_id, body):
     new_type = ((body.get("data") or {}).get("attributes") or {}).get("type")
     if new_type is not None and new_type != doc["attributes"].get("type"):
         access.need("workspaces.workspace.edit_type", access.workspace_permissions(doc), f"workspace {workspace_id}")
-    body["data"].get("relationships", {}).pop("contract", None)  # a workspace stays in its contract
     return jsonapi.respond(WORKSPACE, jsonapi.update(WORKSPACE, doc, body))
 
 
@@ -67,16 +66,25 @@ def can_edit_membership(doc: dict) -> None:
         raise forbidden(f"You need the workspaces.workspace.edit permission in workspace {doc['id']}")
 
 
+def granted(doc: dict, body: dict) -> list[str]:
+    """The roles a member request grants, within the caller's own rights in the workspace."""
+    roles = body["data"]["attributes"]["roles"]
+    tenant_id = store().get("contracts", doc["contract_id"])["tenant_id"]
+    access.grantable(tenant_id, "workspaces", roles, access.workspace_permissions(doc), f"workspace {doc['id']}")
+    return roles
+
+
 async def add_member(workspace_id, body):
     doc = access.workspace(workspace_id)
     can_edit_membership(doc)
     jsonapi.incoming(WORKSPACE_MEMBER, body)
+    roles = granted(doc, body)
     user_id = str(body["data"]["id"])
     if access.roles_in("contract_members", "contract_id", doc["contract_id"], user_id) is None:
         raise not_found("User", user_id)
     if access.roles_in("workspace_members", "workspace_id", workspace_id, user_id) is not None:
         raise conflict(f"User {user_id} is already a member of workspace {workspace_id}", id=user_id)
-    member = store().insert("workspace_members", member_doc(workspace_id, user_id, body["data"]["attributes"]["roles"]))
+    member = store().insert("workspace_members", member_doc(workspace_id, user_id, roles))
     return jsonapi.respond(WORKSPACE_MEMBER, member)
 
 
@@ -89,8 +97,9 @@ async def update_member(workspace_id, user_id, body):
     doc = access.workspace(workspace_id)
     can_edit_membership(doc)
     jsonapi.incoming(WORKSPACE_MEMBER, body, user_id)
+    roles = granted(doc, body)
     member = jsonapi.find(WORKSPACE_MEMBER, user_id, workspace_id=workspace_id)
-    member = store().update("workspace_members", member["id"], {"roles": body["data"]["attributes"]["roles"]})
+    member = store().update("workspace_members", member["id"], {"roles": roles})
     return json_response(roles_only(member))
 
 

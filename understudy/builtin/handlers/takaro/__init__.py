@@ -7,10 +7,12 @@ import uuid
 from pathlib import Path
 
 from understudy.api import ApiDefinition
-from understudy.errors import ApiError, Violation
+from understudy.errors import ApiError
+from understudy.settings import setting, text
 from understudy.stores import load_fixtures
 
 from .access import mint_jwt, verify_admin, verify_jwt, verify_session
+from .class_validator import validation_details
 
 DEMO_ROOT = "root@brave-otters-sing.com"
 DEMO_ROOT_SESSION = "ory_st_DemoRootBraveOttersSing000000001"
@@ -33,20 +35,6 @@ CODES = {
 SEARCH_VALUE = re.compile(r"^/(filters|search)/[^/]+$")  # where a search body's values sit
 # Takaro's fixed messages for some kinds (others keep the specific message).
 MESSAGES = {"validation": "Validation error", "malformed": "Invalid JSON"}
-# Schema keyword -> the class-validator constraint Takaro names in ValidationError details.
-CONSTRAINTS = {
-    "type": "isType", "required": "isDefined", "enum": "isEnum", "pattern": "matches",
-    "minLength": "minLength", "maxLength": "maxLength", "minimum": "min", "maximum": "max",
-    "format": "isFormat", "additionalProperties": "whitelistValidation", "minItems": "arrayMinSize",
-    "maxItems": "arrayMaxSize", "anyOf": "isValid", "oneOf": "isValid",
-}
-
-
-def detail(violation: Violation) -> dict:
-    rule = CONSTRAINTS.get(violation.rule, violation.rule or "isValid")
-    return {"property": violation.field, "constraints": {rule: violation.message}, "children": []}
-
-
 def scalar_filter(error: ApiError) -> bool:
     """Takaro's query builder, not its validator, refuses a scalar where a filter or search takes
     an array: 400 BadRequestError rather than ValidationError."""
@@ -60,14 +48,14 @@ def render_error(error: ApiError, status: int) -> dict:
     body = {"code": error.code or CODES.get(error.kind, "InternalServerError"),
             "message": MESSAGES.get(error.kind, error.message) if error.code is None else error.message}
     if error.violations:
-        body["details"] = [detail(v) for v in error.violations]
+        body["details"] = validation_details(error.violations)
     return {"meta": {"error": body}, "data": {}}
 
 
 def credentials(config, state) -> list[dict]:
     """The admin token, then each demo login with its domain and its ready-made session token."""
     found = [{"scheme": "adminAuth", "header": "X-Takaro-Admin-Token",
-              "value": config["ADMIN_CLIENT_SECRET"],
+              "value": config["ADMIN_CLIENT_SECRET"], "who": "admin token", "note": "admin routes: /domain, /token",
               "describe": f"X-Takaro-Admin-Token: {config['ADMIN_CLIENT_SECRET']} (admin routes)"}]
     for session in state.all("sessions"):
         identity = state.get("identities", session["identityId"])
@@ -75,6 +63,7 @@ def credentials(config, state) -> list[dict]:
         found.append({
             "scheme": "bearerAuth", "username": identity["email"], "password": identity["password"],
             "token": session["id"], "domains": domains,
+            "note": f"password {identity['password']} for POST /login; domains {', '.join(domains)}",
             "describe": f"POST /login {identity['email']} / {identity['password']} "
                         f"(domains {', '.join(domains)}); or Authorization: Bearer {session['id']}",
         })
@@ -106,12 +95,12 @@ API = ApiDefinition(
     verifiers={"adminAuth": verify_admin, "bearerAuth": verify_session,
                "domainAuth": verify_session, "tokenAuth": verify_jwt},
     status={"unprocessable": 400, "media_type": 400, "too_large": 413},
-    settings={
+    settings=[
         # The seed's curl sends `X-Takaro-Admin-Token: xxx`; the demo secret is that value.
-        "ADMIN_CLIENT_SECRET": "xxx",
-        # Signs the agent JWTs of POST /token (HS256).
-        "JWT_SECRET": "understudy-takaro-demo-jwt-secret",
-    },
+        setting("ADMIN_CLIENT_SECRET", text(), "xxx", "the X-Takaro-Admin-Token of admin routes; empty: none"),
+        setting("JWT_SECRET", text(nonempty=True), "understudy-takaro-demo-jwt-secret",
+                "signs the agent JWTs of POST /token (HS256)"),
+    ],
     credentials=credentials,
     response_headers=response_headers,
     expose_headers=["X-Trace-Id"],

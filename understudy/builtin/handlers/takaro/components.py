@@ -9,11 +9,12 @@ from typing import Any, Callable
 
 from understudy.context import store
 
-from .core import (Resource, bad_request, conflict, domain_id, done, emit, getter, mine, ok, related,
-                   related_one, searcher, validation)
+from .core import (Resource, bad_request, conflict, domain_id, done, emit, getter, mine, ok, referenced,
+                   related, related_one, searcher, validation)
 from .events import executions_of
 from .gameservers import GAMESERVER
-from .players import PLAYER
+from .pogs import find as pog_of, permissions as player_permissions
+from .settings import value_of
 
 # A nested quantifier such as (a+)+ backtracks catastrophically: Takaro refuses such hook regexes.
 NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*](?:[^()\\]|\\.)*\)\s*(?:[+*]|\{\d)")
@@ -222,15 +223,59 @@ def executed(kind: str, doc: dict, subject: dict, meta: dict[str, Any]) -> None:
           "result": {"success": True, "logs": [], "tookMs": 3}, **meta})
 
 
+def triggered_commands(name: str, game_server_id: str) -> list[tuple[dict, dict]]:
+    """The commands of the versions installed on a game server whose trigger (or an alias in the
+    installation's system config) is `name`, case-insensitively, each with its installation."""
+    found = []
+    for installation in mine("installations", gameserverId=game_server_id):
+        aliases = (installation.get("systemConfig") or {}).get("commands") or {}
+        for command in mine("commands", versionId=installation["versionId"]):
+            names = [command["trigger"], *((aliases.get(command["name"]) or {}).get("aliases") or [])]
+            if name.lower() in (str(n).lower() for n in names):
+                found.append((command, installation))
+    return found
+
+
+def parsed_arguments(command: dict, words: list[str]) -> dict:
+    """The words after the command, by argument position; a missing one takes its default."""
+    values = {}
+    arguments = sorted(mine("commandArguments", commandId=command["id"]), key=lambda a: a["position"])
+    for index, argument in enumerate(arguments):
+        text = words[index] if index < len(words) else argument.get("defaultValue")
+        if argument["type"] == "number" and text is not None:
+            try:
+                text = float(text)
+            except ValueError:
+                pass
+        values[argument["name"]] = text
+    return values
+
+
 async def trigger_command(id: str, body: dict):
-    command = COMMAND.find(id)
-    PLAYER.find(body["playerId"])
-    executed("command", command, {"playerId": body["playerId"]}, {"msg": body["msg"]})
+    """Takaro's `POST /command/{id}/trigger`: `id` is the game server, and `msg` is a chat line as
+    the player typed it; every installed command its prefix and name select runs (or is denied)."""
+    GAMESERVER.find(id)
+    pog = pog_of(id, body["playerId"])
+    prefix = value_of("commandPrefix", id)
+    if not body["msg"].startswith(prefix):
+        return done()
+    name, *words = body["msg"][len(prefix):].split(" ")
+    granted = player_permissions(pog)
+    for command, _ in triggered_commands(name, id):
+        missing_permissions = [p for p in command.get("requiredPermissions") or []
+                               if "ROOT" not in granted and p not in granted]
+        subject = {"playerId": pog["playerId"], "gameServerId": id}
+        details = {"id": command["id"], "name": command["name"], "arguments": parsed_arguments(command, words)}
+        if missing_permissions:
+            emit("command-execution-denied", {**subject, "moduleId": module_id(command)},
+                 {"command": {**details, "arguments": {}}, "missingPermissions": missing_permissions})
+        else:
+            executed("command", command, subject, {"command": details})
     return done()
 
 
 async def trigger_hook(body: dict):
-    GAMESERVER.find(body["gameServerId"])
+    referenced(body, "gameServerId", "playerId", "moduleId")
     hooks = [h for h in HOOK.rows() if h["eventType"] == body["eventType"]
              and (body.get("moduleId") is None or module_of(h) and module_of(h)["id"] == body["moduleId"])]
     for hook in hooks:
@@ -240,7 +285,7 @@ async def trigger_hook(body: dict):
 
 
 async def trigger_cronjob(body: dict):
-    GAMESERVER.find(body["gameServerId"])
+    referenced(body, "gameServerId", "moduleId")
     cronjob = CRONJOB.find(body["cronjobId"])
     executed("cronjob", cronjob, {"gameServerId": body["gameServerId"]}, {})
     return done()

@@ -146,6 +146,19 @@ def related(coll: str, **equals: Any) -> list[dict]:
     return [res.render(d) for d in mine(coll, **equals) if res.visible is None or res.visible(d)]
 
 
+# Body fields that name a document of the caller's domain -> the collection they name.
+REFERENCES = {"gameServerId": "gameservers", "gameserverId": "gameservers", "playerId": "players",
+              "moduleId": "modules", "actingModuleId": "modules", "userId": "users", "actingUserId": "users"}
+
+
+def referenced(body: Mapping[str, Any], *names: str) -> None:
+    """Each named field the body sets names a document of the caller's domain, else the 404 a GET
+    of that document answers (another domain's id is as unknown as one that never existed)."""
+    for name in names:
+        if body.get(name) is not None:
+            RESOURCES[REFERENCES[name]].find(body[name])
+
+
 def related_one(coll: str, ident: Any) -> dict | None:
     doc = store().get(coll, ident) if ident else None
     if doc is None or doc.get("domain") != domain_id():

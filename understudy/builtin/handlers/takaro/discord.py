@@ -70,12 +70,22 @@ async def update_guild(id: str, body: dict):
     return ok(GUILD.render(GUILD.update(id, body)))
 
 
+def enabled_guild(discord_id: str) -> dict:
+    """A guild by its Discord id (what Takaro's channel and role routes take), Takaro enabled."""
+    guild = next(iter(mine("guilds", discordId=discord_id)), None)
+    if guild is None:
+        raise ApiError("not_found", f"Guild not found for Discord ID {discord_id}")
+    if not guild.get("takaroEnabled"):
+        raise bad_request(f"Takaro not enabled for guild {guild['id']}")
+    return guild
+
+
 async def channels(id: str):
-    return ok(GUILD.find(id).get("channels", []))
+    return ok(enabled_guild(id).get("channels", []))
 
 
 async def roles(id: str):
-    return ok(GUILD.find(id).get("roles", []))
+    return ok(enabled_guild(id).get("roles", []))
 
 
 async def invite():

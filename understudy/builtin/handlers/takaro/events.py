@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from starlette.responses import Response
 
-from .core import Resource, bad_request, getter, ok, parse_time, related_one, searcher
+from .core import Resource, bad_request, getter, ok, parse_time, referenced, related_one, searcher
 
 EXECUTIONS = {"command": "command-executed", "hook": "hook-executed", "cronjob": "cronjob-executed"}
 EXPORT_MAX_RANGE = timedelta(days=90)
@@ -39,6 +39,7 @@ def succeeded(event: dict) -> bool:
 
 
 async def create(body: dict):
+    referenced(body, "moduleId", "playerId", "userId", "gameserverId", "actingUserId", "actingModuleId")
     return ok(EVENT.render(EVENT.create(body)))
 
 

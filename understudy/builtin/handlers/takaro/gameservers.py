@@ -14,6 +14,7 @@ from starlette.responses import Response
 from understudy.context import store
 from understudy.errors import ApiError, Violation
 
+from . import mock_game
 from .core import (Resource, bad_request, can, domain_id, done, emit, getter, mine, missing, now, ok,
                    owned, related, searcher, stamp)
 
@@ -165,7 +166,8 @@ async def execute(id: str, body: dict):
     server = GAMESERVER.find(id)
     if not server["reachable"]:
         return ok({"rawResult": "", "success": False, "errorMessage": "Game server is not reachable"})
-    return ok({"rawResult": f"Executed: {body['command']}", "success": True})
+    mock = mock_game.COMMANDS.get(body["command"]) if server["type"] == "MOCK" else None
+    return ok({"rawResult": mock(server) if mock else f"Executed: {body['command']}", "success": True})
 
 
 async def send_message(id: str, body: dict):
@@ -184,10 +186,11 @@ async def map_tile(id: str, x: int, y: int, z: int):
 
 async def reset_currency(id: str):
     GAMESERVER.find(id)
-    for pog in mine("pogs", gameServerId=id):
+    pogs = [p for p in mine("pogs", gameServerId=id) if p["currency"]]
+    for pog in pogs:
         store().update("pogs", pog["id"], {"currency": 0, "updatedAt": now()})
     emit("currency-reset-all", {"gameServerId": id})
-    return done()
+    return ok({"affectedPlayerCount": len(pogs)})
 
 
 async def shutdown(id: str):
@@ -210,9 +213,18 @@ async def bans(id: str):
     return ok(found)
 
 
+def game_player(pog: dict) -> dict:
+    """A POG as the game describes its player (IGamePlayer)."""
+    player = store().get("players", pog["playerId"]) or {}
+    found = {"gameId": pog["gameId"], "name": player.get("name", ""), "ip": pog.get("ip"), "ping": pog.get("ping")}
+    for key in ("steamId", "epicOnlineServicesId", "xboxLiveId", "platformId"):
+        found[key] = player.get(key)
+    return {k: v for k, v in found.items() if v is not None}
+
+
 async def online_players(id: str):
     GAMESERVER.find(id)
-    return ok(related("pogs", gameServerId=id, online=True))
+    return ok([game_player(p) for p in mine("pogs", gameServerId=id, online=True)])
 
 
 search = searcher(GAMESERVER)

@@ -5,13 +5,23 @@ from __future__ import annotations
 from understudy.context import store
 from understudy.errors import ApiError
 
-from .core import Resource, caller, domain_id, getter, ok, related, searcher
+from .core import Resource, caller, domain_id, getter, ok, referenced, related, searcher
 from .gameservers import GAMESERVER
 from .roles import ROLE, assign, assignable, assignments, unassign
 
 
 def role_assignments(player: dict) -> list[dict]:
     return assignments("playerId", player["id"])
+
+
+def with_default_role(player: dict) -> list[dict]:
+    """The player's assignments as PlayerService shows them: the Player role everyone holds is
+    added as `{playerId, roleId, role}` (no id or timestamps)."""
+    found = role_assignments(player)
+    default = store().first("roles", domain=domain_id(), name="Player", system=True)
+    if default is not None:
+        found.append({"playerId": player["id"], "roleId": default["id"], "role": ROLE.render(default)})
+    return found
 
 
 def servers_of(player: dict) -> list[dict]:
@@ -21,7 +31,7 @@ def servers_of(player: dict) -> list[dict]:
 
 PLAYER = Resource(
     "Player", "players",
-    shape=lambda p: {**p, "roleAssignments": role_assignments(p)},
+    shape=lambda p: {**p, "roleAssignments": with_default_role(p)},
     extend={"playerOnGameServers": lambda p: related("pogs", playerId=p["id"]),
             "gameServers": servers_of,
             "roles": lambda p: [a["role"] for a in role_assignments(p)],
@@ -63,14 +73,14 @@ async def bulk(body: dict):
 async def assign_role(id: str, roleId: str, body: dict | None = None):
     body = body or {}
     player = PLAYER.find(id)
-    if body.get("gameServerId") is not None:
-        GAMESERVER.find(body["gameServerId"])
+    referenced(body, "gameServerId")
     assign(assignable(roleId), player, "playerId", body.get("gameServerId"), body.get("expiresAt"))
     return ok({})
 
 
 async def remove_role(id: str, roleId: str, body: dict | None = None):
     player = PLAYER.find(id)
+    referenced(body or {}, "gameServerId")
     unassign(ROLE.find(roleId), player, "playerId", (body or {}).get("gameServerId"))
     return ok({})
 

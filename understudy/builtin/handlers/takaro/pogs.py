@@ -4,12 +4,13 @@ player there (ban, kick, teleport, give items). Currency moves only when the eco
 from __future__ import annotations
 
 from understudy.context import store
+from understudy.errors import ApiError
 
 from .bans import BAN
-from .core import Resource, bad_request, done, emit, mine, missing, now, ok, related_one, searcher
+from .core import Resource, bad_request, domain_id, done, emit, mine, missing, now, ok, related_one
 from .gameservers import GAMESERVER
 from .players import PLAYER, bulk_delete
-from .roles import assignments
+from .roles import ROLE, assignments, granted
 from .settings import economy_enabled
 
 POG = Resource(
@@ -28,10 +29,33 @@ def find(game_server_id: str, player_id: str) -> dict:
     return found[0]
 
 
-def with_roles(pog: dict) -> dict:
-    roles = [a for a in assignments("playerId", pog["playerId"])
-             if a.get("gameServerId") in (None, pog["gameServerId"])]
-    return {**POG.render(pog), "roles": roles}
+def roles_on_server(pog: dict, default_role: bool = False) -> list[dict]:
+    """The player's role assignments that apply on the POG's game server (global ones and that
+    server's), one per role. A search adds the Player role everyone has, as `{roleId, role}`
+    (PlayerOnGameServerService.extend); a single POG is read without it (the repository's findOne)."""
+    found, seen = [], set()
+    for assignment in assignments("playerId", pog["playerId"]):
+        if assignment.get("gameServerId") in (None, pog["gameServerId"]) and assignment["roleId"] not in seen:
+            seen.add(assignment["roleId"])
+            found.append(assignment)
+    default = store().first("roles", domain=domain_id(), name="Player", system=True) if default_role else None
+    if default is not None:
+        found.append({"roleId": default["id"], "role": ROLE.render(default)})
+    return found
+
+
+def with_roles(pog: dict, default_role: bool = False) -> dict:
+    return {**POG.render(pog), "roles": roles_on_server(pog, default_role)}
+
+
+def permissions(pog: dict) -> set[str]:
+    """The permission codes the player holds on the POG's game server."""
+    return granted(roles_on_server(pog, default_role=True))
+
+
+async def search(body=None):
+    rows, meta = POG.query(body)
+    return ok([{**row, "roles": roles_on_server(row, default_role=True)} for row in rows], meta)
 
 
 async def get(gameServerId: str, playerId: str):
@@ -66,28 +90,48 @@ def credit(pog: dict, amount: float) -> dict:
 async def add_currency(gameServerId: str, playerId: str, body: dict):
     pog = credit(wallet(gameServerId, playerId), body["currency"])
     emit("currency-added", pog, {"amount": body["currency"]})
-    return ok(POG.render(pog))
+    return ok(with_roles(pog))
 
 
 async def deduct_currency(gameServerId: str, playerId: str, body: dict):
     pog = credit(wallet(gameServerId, playerId), -body["currency"])
     emit("currency-deducted", pog, {"amount": body["currency"]})
-    return ok(POG.render(pog))
+    return ok(with_roles(pog))
 
 
 async def set_currency(gameServerId: str, playerId: str, body: dict):
     pog = wallet(gameServerId, playerId)
-    return ok(POG.render(store().update("pogs", pog["id"], {"currency": body["currency"],
+    return ok(with_roles(store().update("pogs", pog["id"], {"currency": body["currency"],
                                                             "updatedAt": now()})))
 
 
+def pog_named(game_server_id: str, ref: str) -> dict:
+    """A transfer names POGs by their own ids (Takaro reads them with findById); a player's id on
+    the game server is accepted as well."""
+    pog = store().get("pogs", ref)
+    if pog is None or pog.get("domain") != domain_id():
+        pog = next(iter(mine("pogs", gameServerId=game_server_id, playerId=ref)), None)
+    if pog is None:
+        raise ApiError("not_found", "Not found")
+    return pog
+
+
 async def transfer(gameServerId: str, sender: str, receiver: str, body: dict):
-    source, target = wallet(gameServerId, sender), wallet(gameServerId, receiver)
+    source = pog_named(gameServerId, sender)
+    if not economy_enabled(source["gameServerId"]):
+        raise bad_request("Economy is not enabled")
+    if body["currency"] <= 0:
+        raise bad_request("Amount must be greater than 0")
+    target = pog_named(gameServerId, receiver)
+    if source["gameServerId"] != target["gameServerId"]:
+        raise bad_request("Players are not on the same game server")
+    if source["currency"] < body["currency"]:
+        raise bad_request("Insufficient funds")
     source = credit(source, -body["currency"])
     credit(target, body["currency"])
     emit("currency-deducted", source, {"amount": body["currency"]})
     emit("currency-added", target, {"amount": body["currency"]})
-    return ok(POG.render(source))
+    return done()  # PlayerOnGameServerService.transact returns nothing: `data` is {}
 
 
 # -- moderation ---------------------------------------------------------------------------------------
@@ -130,5 +174,3 @@ async def give_item(gameServerId: str, playerId: str, body: dict):
     store().update("pogs", pog["id"], {"inventory": inventory, "updatedAt": now()})
     return done()
 
-
-search = searcher(POG)

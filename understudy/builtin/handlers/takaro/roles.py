@@ -3,10 +3,13 @@ permissions are shared by every domain, module permissions belong to one domain'
 
 from __future__ import annotations
 
-from understudy.context import store
+import uuid
 
-from .core import (Resource, bad_request, deleter, domain_id, emit, expired, getter, now, ok, public,
-                   searcher, stamp)
+from understudy.context import principal, store
+from understudy.errors import forbidden
+
+from .core import (Resource, bad_request, can, deleter, domain_id, emit, expired, getter, new_id, now, ok,
+                   public, searcher, stamp)
 
 DEFAULT_ROLES = ("Player", "User")  # everyone has these; they cannot be assigned
 
@@ -25,12 +28,25 @@ def permission_output(permission: dict) -> dict:
     return out
 
 
+GRANT_IDS = uuid.UUID("5d0a3b8e-7c1f-4e0a-9a51-6f1c2b3d4e5f")  # names the grants fixtures leave unnamed
+
+
+def fixture_grant_id(role_id: str, permission_id: str) -> str:
+    """A stable v4-shaped id for a grant the fixtures left unnamed."""
+    return str(uuid.UUID(bytes=uuid.uuid5(GRANT_IDS, role_id + permission_id).bytes, version=4))
+
+
 def grants_output(role: dict) -> list[dict]:
+    """A role's permissions as PermissionOnRoleDTOs: each grant is a row of its own, with an id and
+    timestamps (a grant from the fixtures gets a stable id and its role's timestamps)."""
     found = []
     for grant in role.get("permissions", []):
         permission = store().get("permissions", grant["permissionId"])
         if permission is not None:
-            found.append({"roleId": role["id"], "permissionId": grant["permissionId"],
+            found.append({"id": grant.get("id") or fixture_grant_id(role["id"], grant["permissionId"]),
+                          "createdAt": grant.get("createdAt") or role["createdAt"],
+                          "updatedAt": grant.get("updatedAt") or role["createdAt"],
+                          "roleId": role["id"], "permissionId": grant["permissionId"],
                           "permission": permission_output(permission),
                           "count": grant.get("count", 0)})
     return found
@@ -49,14 +65,32 @@ ROLE = Resource(
 
 
 def grants(requested: list[dict]) -> list[dict]:
-    """Permission inputs as stored grants; every permission must exist for this domain."""
-    found = []
+    """Permission inputs as stored grants, each a new row; every permission must exist for this
+    domain, and be one the caller holds (`within_rights`)."""
+    found, moment = [], now()
     for item in requested:
         permission = store().get("permissions", item["permissionId"])
         if permission is None or not visible_permission(permission):
             raise bad_request(f"Permission {item['permissionId']} does not exist")
-        found.append({"permissionId": permission["id"], "count": item.get("count", 0)})
+        found.append({"id": new_id(), "permissionId": permission["id"], "count": item.get("count") or 0,
+                      "createdAt": moment, "updatedAt": moment})
+    within_rights(found, "grant")
     return found
+
+
+def within_rights(found: list[dict], verb: str) -> None:
+    """A caller without ROOT grants or assigns no core permission it does not hold itself, so no
+    user raises anyone (themself included) above their own rights (inferred: Takaro's docs say
+    only that the root role is not meant to be assigned). Module permissions act in game, not on
+    the API, and are not limited."""
+    if can("ROOT"):
+        return
+    held = set(principal().get("permissions", ()))
+    codes = {p["permission"] for p in (store().get("permissions", g["permissionId"]) for g in found)
+             if p is not None and p.get("domain") is None}
+    beyond = sorted(codes - held)
+    if beyond:
+        raise forbidden(f"Cannot {verb} permissions you do not hold: {', '.join(beyond)}")
 
 
 async def permissions():
@@ -99,6 +133,7 @@ def assignable(role_id: str) -> dict:
     role = ROLE.find(role_id)
     if role["system"] and role["name"] in DEFAULT_ROLES:
         raise bad_request("Cannot assign Player or User role, everyone has these by default")
+    within_rights(role.get("permissions", []), "assign a role with")
     return role
 
 
@@ -124,6 +159,11 @@ def unassign(role: dict, subject: dict, field: str, gameServerId: str | None = N
         store().delete("roleAssignments", found["id"])
     emit("role-removed", {field: subject["id"], "gameServerId": gameServerId},
          {"role": {"id": role["id"], "name": role["name"]}})
+
+
+def granted(held: list[dict]) -> set[str]:
+    """The permission codes that role assignments (each with its `role`) grant."""
+    return {grant["permission"]["permission"] for a in held for grant in a["role"]["permissions"]}
 
 
 def assignments(field: str, subject_id: str) -> list[dict]:

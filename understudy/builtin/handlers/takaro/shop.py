@@ -3,20 +3,14 @@ server's currency (PAID, then COMPLETED when claimed or CANCELED with a refund).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-
 from understudy.context import store
 from understudy.errors import ApiError
 
 from .core import (Resource, bad_request, can, caller, done, emit, getter, mine, new_id, now, ok,
-                   parse_time, related_one, searcher)
+                   related_one, searcher)
 from .gameservers import GAMESERVER
 from .players import PLAYER
 from .pogs import credit, wallet
-
-PERIODS = {"last24Hours": timedelta(days=1), "last7Days": timedelta(days=7),
-           "last30Days": timedelta(days=30), "last90Days": timedelta(days=90)}
-
 
 # -- categories ---------------------------------------------------------------------------------------
 def category_summary(category: dict) -> dict:
@@ -223,32 +217,6 @@ async def search_orders(body=None):
 
 async def get_order(id: str):
     return ok(ORDER.render(find_order(id)))
-
-
-# -- analytics ----------------------------------------------------------------------------------------
-async def analytics(gameServerIds: list[str] | None = None, period: str = "last30Days"):
-    since = datetime.now(timezone.utc) - PERIODS[period]
-    orders = [o for o in ORDER.rows() if (not gameServerIds or o["gameServerId"] in gameServerIds)
-              and (parse_time(o["createdAt"]) or since) >= since]
-    revenue_by_listing: dict[str, dict] = {}
-    total = 0.0
-    for order in orders:
-        entry = store().get("shopListings", order["listingId"]) or {"name": "", "price": 0}
-        amount = entry["price"] * order["amount"] if order["status"] != "CANCELED" else 0
-        total += amount
-        row = revenue_by_listing.setdefault(order["listingId"], {
-            "listingId": order["listingId"], "name": entry["name"], "orders": 0, "revenue": 0})
-        row["orders"] += 1
-        row["revenue"] += amount
-    statuses = {s: sum(1 for o in orders if o["status"] == s) for s in ("PAID", "COMPLETED", "CANCELED")}
-    return ok({
-        "kpis": {"totalRevenue": total, "totalOrders": len(orders),
-                 "averageOrderValue": total / len(orders) if orders else 0,
-                 "activeCustomers": len({o["playerId"] for o in orders})},
-        "orders": {"byStatus": statuses},
-        "products": {"topListings": sorted(revenue_by_listing.values(), key=lambda r: -r["revenue"])[:10]},
-        "period": period, "gameServerIds": gameServerIds or [], "lastUpdated": now(),
-    })
 
 
 search_categories = searcher(CATEGORY)

@@ -17,7 +17,7 @@ def within(doc: dict, start: str | None, end: str | None) -> bool:
 
 
 def location(doc: dict) -> dict:
-    return {k: doc[k] for k in ("id", "playerId", "x", "y", "z", "createdAt", "updatedAt")}
+    return {k: doc[k] for k in ("id", "playerId", "pogId", "x", "y", "z", "createdAt", "updatedAt")}
 
 
 def newest(docs: list[dict], limit: int = DEFAULT_LIMIT) -> list[dict]:
@@ -60,7 +60,7 @@ async def player_inventory(body: dict):
     out = []
     for doc in newest(found):
         item = owned("items", doc["itemId"], "Item")
-        out.append({**{k: doc[k] for k in ("id", "playerId", "itemId", "quantity", "createdAt", "updatedAt")},
+        out.append({**{k: doc[k] for k in ("id", "playerId", "pogId", "itemId", "quantity", "createdAt", "updatedAt")},
                     "itemName": item["name"], "itemCode": item["code"]})
     return ok(out)
 
@@ -69,7 +69,7 @@ async def item_holders(body: dict):
     owned("items", body["itemId"], "Item")
     found = [d for d in mine("inventoryHistory", itemId=body["itemId"])
              if within(d, body.get("startDate"), body.get("endDate"))]
-    return ok([{k: d[k] for k in ("id", "playerId", "quantity", "createdAt", "updatedAt")}
+    return ok([{k: d[k] for k in ("id", "playerId", "pogId", "quantity", "createdAt", "updatedAt")}
                for d in newest(found)])
 
 

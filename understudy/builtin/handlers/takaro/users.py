@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from understudy.context import store
 
-from .core import Resource, bad_request, deleter, domain_id, getter, new_id, now, ok, searcher
+from .core import Resource, bad_request, deleter, domain_id, getter, new_id, now, ok, related_one, searcher
 from .roles import ROLE, assign, assignable, assignments, unassign
 
 
@@ -23,9 +23,15 @@ def role_ids(user: dict) -> list[str]:
     return [a["roleId"] for a in roles_of(user)]
 
 
+def shape(user: dict) -> dict:
+    """A user with its roles, and its player when one is linked (UserService adds it then only)."""
+    player = related_one("players", user.get("playerId"))
+    return {**user, "roles": roles_of(user), **({"player": player} if player else {})}
+
+
 USER = Resource(
     "User", "users",
-    shape=lambda user: {**user, "roles": roles_of(user)},
+    shape=shape,
     extend={"roles": roles_of},
     fields={"roleId": role_ids},
     defaults={"discordId": None, "playerId": None, "isDashboardUser": False, "idpId": None},

@@ -30,6 +30,7 @@ def verify_basic(credential: tuple[str, str], request: RequestInfo) -> dict:
 def credentials(config, state) -> list[dict]:
     return [{"scheme": "basic", "username": u["username"], "password": u["password"],
              "role": u["role"], "company": u["company_id"],
+             "note": u["role"] + ("" if u["role"] in ALLOWED_ROLES else ", refused with 403"),
              "describe": f"{u['username']}:{u['password']} ({u['role']}"
                          + ("" if u["role"] in ALLOWED_ROLES else ", refused with 403") + ")"}
             for u in state.all("users")]

@@ -7,36 +7,45 @@ import argparse
 import sys
 from pathlib import Path
 
-from understudy.api import ApiDefinition
+import jwt
+
+from understudy.api import ApiDefinition, Command
 from understudy.config import DEFAULTS, build_config
-from understudy.errors import ApiError
+from understudy.errors import ApiError, StartupError
+from understudy.files import read_text
+from understudy.settings import FLAG, choice, integer, setting, text
 from understudy.stores import load_fixtures
 
 from .auth import impersonating, make_bearer, make_jwt, verify_api_key, verify_bearer, verify_jwt
 
 # The timbr-api environment variables understudy reads (per request, from `settings()`), with demo
 # defaults. Set them in the environment or pass them to `create_app({...})`.
-SETTINGS = {
+SETTINGS = [
     # get_token: the Fernet key, as a Fernet key or any passphrase (then URL-safe base64 of its
-    # MD5 hex digest); how old a bearer may be (0: no limit); the username/password separator.
-    "API_AUTH_SALT": "understudy-timbr-demo-salt",
-    "API_AUTH_TTL_SECONDS": "3600",
-    "API_AUTH_SEPARATOR": ":",
+    # MD5 hex digest); how old a bearer may be; the username/password separator.
+    setting("API_AUTH_SALT", text(nonempty=True), "understudy-timbr-demo-salt",
+            "get_token's Fernet key, or a passphrase it is made from"),
+    setting("API_AUTH_TTL_SECONDS", integer(0), 3600, "how old a get_token bearer may be, in seconds; 0: no limit"),
+    setting("API_AUTH_SEPARATOR", text(nonempty=True), ":", "between user name and password in a get_token bearer"),
     # JWT auth (docs.timbr.ai "custom_jwt" / "azure_jwt"); off unless ENABLE_TOKEN=true.
-    "ENABLE_TOKEN": "false",
-    "JWT_TYPE": "custom",
-    "JWT_DEFAULT_KEY": "understudy-timbr-demo-jwt-secret-change-me",  # HS secret or RS public PEM
-    "JWT_DEFAULT_ALGORITHM": "HS256",  # comma-separated; the vendor's default is RS256
-    "JWT_DEFAULT_AUDIENCE": "",  # empty: the audience is not checked
-    "JWT_USE_EMAIL_OR_USER": "",  # email | username | a claim; empty: email (custom), upn (azure)
-    "JWT_ISSUER": "",  # empty: the issuer is not checked
+    setting("ENABLE_TOKEN", FLAG, False, "accept x-jwt-token"),
+    setting("JWT_TYPE", choice("custom", "azure"), "custom", "how x-jwt-token is read"),
+    setting("JWT_DEFAULT_KEY", text(nonempty=True), "understudy-timbr-demo-jwt-secret-change-me",
+            "the HS secret or RS public key (PEM) that verifies x-jwt-token"),
+    setting("JWT_DEFAULT_ALGORITHM", text(nonempty=True), "HS256",
+            "the JWT algorithms accepted, comma-separated (the vendor's default is RS256)"),
+    setting("JWT_DEFAULT_AUDIENCE", text(), "", "the JWT audience; empty: not checked"),
+    setting("JWT_USE_EMAIL_OR_USER", text(), "",
+            "the claim naming the user: email, username or a claim; empty: email (custom), upn (azure)"),
+    setting("JWT_ISSUER", text(), "", "the JWT issuer; empty: not checked"),
     # get_config answers only these names.
-    "ALLOWED_CONFIG_ENVS_IN_API": "THRIFT_HOST,THRIFT_PORT,ENABLE_TOKEN,JWT_TYPE",
-    "THRIFT_HOST": "timbr-server",
-    "THRIFT_PORT": "11000",
+    setting("ALLOWED_CONFIG_ENVS_IN_API", text(), "THRIFT_HOST,THRIFT_PORT,ENABLE_TOKEN,JWT_TYPE",
+            "the names get_config answers, comma-separated"),
+    setting("THRIFT_HOST", text(), "timbr-server", "what get_config answers for THRIFT_HOST"),
+    setting("THRIFT_PORT", integer(0, 65535), 11000, "what get_config answers for THRIFT_PORT"),
     # What `SHOW VERSION` answers (Timbr's own version format is not known).
-    "TIMBR_VERSION": "0.0.0-understudy",
-}
+    setting("TIMBR_VERSION", text(nonempty=True), "0.0.0-understudy", "what SHOW VERSION answers"),
+]
 
 
 def render_error(error: ApiError, status: int) -> dict:
@@ -51,6 +60,8 @@ def credentials(config, state) -> list[dict]:
         "scheme": "apiKey", "header": "x-api-key", "value": u["token"],
         "username": u["username"], "password": u["password"], "role": u["role"],
         "ontologies": u["ontologies"],
+        "note": f"{u['role']}; ontologies: {', '.join(u['ontologies']).replace('*', 'all')}{impersonates(u)}; "
+                f"get_token bearer: understudy token timbr --user {u['username']} --password {u['password']}",
         "describe": f"x-api-key: {u['token']} (user {u['username']}, role {u['role']}, ontologies: "
                     f"{', '.join(u['ontologies']).replace('*', 'all')}{impersonates(u)}); get_token bearer: "
                     f"understudy token timbr --user {u['username']} --password {u['password']}",
@@ -74,39 +85,56 @@ def fixture_users() -> list[dict]:
     return load_fixtures(Path(DEFAULTS["root"]) / "fixtures" / "timbr").get("users", [])
 
 
-def token_command(argv: list[str]) -> int:
+def token_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--user", required=True, help="a Timbr user name")
+    parser.add_argument("--password", required=True, help="that user's password")
+
+
+def token_command(args: argparse.Namespace) -> int:
     """`understudy token timbr --user U --password P`: the get_token bearer, as the vendor's
     script makes it (API_AUTH_SALT from the environment, or the demo default)."""
-    parser = argparse.ArgumentParser(prog="understudy token timbr",
-                                     description="Print an Authorization bearer for POST /timbr/api/get_token.")
-    parser.add_argument("--user", required=True)
-    parser.add_argument("--password", required=True)
-    args = parser.parse_args(argv)
     print(make_bearer(args.user, args.password, build_config(None, SETTINGS)))
+    user = demo_user(args.user, "get_token will refuse this bearer")
+    if user and user["password"] != args.password:
+        note(f"that is not {args.user}'s password; get_token will refuse this bearer")
     return 0
 
 
-def jwt_command(argv: list[str]) -> int:
-    """`understudy jwt timbr --user U`: a demo JWT for `x-jwt-token` (needs ENABLE_TOKEN=true on
-    the server), signed with JWT_DEFAULT_KEY, or with --private-key for RS256."""
-    parser = argparse.ArgumentParser(prog="understudy jwt timbr",
-                                     description="Print a demo JWT for the x-jwt-token header.")
-    parser.add_argument("--user", required=True, help="a Timbr username")
-    parser.add_argument("--email", help="the email claim (default: the fixture user's email)")
-    parser.add_argument("--ttl", type=int, default=3600, help="seconds until it expires")
+def jwt_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--user", required=True, help="a Timbr user name")
+    parser.add_argument("--email", help="the email claim (default: the demo user's email)")
+    parser.add_argument("--ttl", type=int, default=3600, help="seconds until it expires (default: 3600)")
     parser.add_argument("--audience", help="the aud claim (default: JWT_DEFAULT_AUDIENCE)")
     parser.add_argument("--private-key", type=Path, help="a PEM private key file, to sign with RS256")
-    args = parser.parse_args(argv)
-    user = next((u for u in fixture_users() if u["username"] == args.user), {})
-    key = args.private_key.read_text() if args.private_key else None
+
+
+def jwt_command(args: argparse.Namespace) -> int:
+    """`understudy jwt timbr --user U`: a demo JWT for `x-jwt-token` (needs ENABLE_TOKEN=true on
+    the server), signed with JWT_DEFAULT_KEY, or with --private-key for RS256."""
+    user = demo_user(args.user, "the server will refuse this token") or {}
+    key = read_text(args.private_key) if args.private_key else None
     config = build_config(None, SETTINGS)
-    print(make_jwt(config, username=args.user, email=args.email or user.get("email"),
-                   ttl=args.ttl, audience=args.audience, key=key, algorithm="RS256" if key else None))
-    if not user:
-        print(f"note: {args.user} is not a fixture user; the server will refuse this token", file=sys.stderr)
+    try:
+        token = make_jwt(config, username=args.user, email=args.email or user.get("email"),
+                         ttl=args.ttl, audience=args.audience, key=key, algorithm="RS256" if key else None)
+    except (ValueError, TypeError, jwt.PyJWTError) as error:
+        raise StartupError(f"--private-key {args.private_key}: not a PEM private key ({error})")
+    print(token)
     if not config.flag("ENABLE_TOKEN"):
-        print("note: the server accepts x-jwt-token only when started with ENABLE_TOKEN=true", file=sys.stderr)
+        note("the server accepts x-jwt-token only when started with ENABLE_TOKEN=true")
     return 0
+
+
+def demo_user(username: str, consequence: str) -> dict | None:
+    """The fixture user of that name; a note on stderr when there is none."""
+    user = next((u for u in fixture_users() if u["username"] == username), None)
+    if user is None:
+        note(f"{username} is not a demo user ({', '.join(u['username'] for u in fixture_users())}); {consequence}")
+    return user
+
+
+def note(line: str) -> None:
+    print(f"note: {line}", file=sys.stderr)
 
 
 API = ApiDefinition(
@@ -119,7 +147,11 @@ API = ApiDefinition(
     settings=SETTINGS,
     credentials=credentials,
     example="curl -H 'x-api-key: tk_ab3f0c7e41d24a9b8c1e5d2f6a7b6af3' {base}/api/get_ontologies/",
-    commands={"token": token_command, "jwt": jwt_command},
+    commands={
+        "token": Command("print the Authorization bearer for POST /api/get_token", token_arguments, token_command),
+        "jwt": Command("print a demo JWT for the x-jwt-token header (the server needs ENABLE_TOKEN=true)",
+                       jwt_arguments, jwt_command),
+    },
     contract_auth=contract_auth,
     # Rules a schema cannot state: a schema-valid SQL string or filter is not necessarily a valid
     # query over the ontology (refused with 400, never executed), and kb/search wants

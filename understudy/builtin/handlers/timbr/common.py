@@ -62,13 +62,6 @@ def sql_at(where: str):
         raise
 
 
-def check(ontology_name: str, sql: str, where: str = "/query") -> None:
-    """Refuse a query that is not one SELECT over the ontology, without running it."""
-    db = database(ontology_name)
-    with sql_at(where):
-        db.rewrite(sql)
-
-
 def run(ontology_name: str, sql: str, where: str = "/query") -> list[dict]:
     """Rows of a Timbr SQL query, shaped by the request's nested headers."""
     db = database(ontology_name)

@@ -1,6 +1,6 @@
 """Running queries: the documented `query/` and `q/...` calls, and the connector's
 `/timbr/openapi/ontology/{ontology}/query` (raw SQL in, a bare JSON array out; `x-async: true`
-answers 202 and leaves the result under `get-async-results`; Timbr's admin statements run there
+answers 202 and leaves the result, once, under `get-async-results`; Timbr's admin statements run there
 too, see `statements`). A query gets a few milliseconds on the event loop; one that needs
 longer runs again on a worker thread, so it does not hold up the other requests."""
 
@@ -16,7 +16,7 @@ from understudy.errors import ApiError, not_found
 from understudy.responses import json_response
 
 from . import sqlengine, statements
-from .common import check, ok, ontology, run, select
+from .common import ok, ontology, run, select
 
 
 INLINE_SECONDS = 0.02
@@ -64,9 +64,8 @@ async def openapi_query(ontology_name: str, body: str, datasource: str | None = 
 
 
 async def submit_async(ontology_name: str, sql: str):
-    """A query that is not one SELECT over the ontology is refused at once (400); one that fails
-    while running is accepted and its poll answers `error`."""
-    check(ontology_name, sql, where="")
+    """Any SQL is accepted (202), as the connector expects: one that cannot be planned (not one
+    SELECT over the ontology) or fails while running polls as `error`."""
     try:
         outcome = {"status": "completed", "response": await off_the_loop(run, ontology_name, sql, ""),
                    "original_status_code": 200}
@@ -84,8 +83,10 @@ async def submit_async(ontology_name: str, sql: str):
 
 
 async def get_async_results(response_id: str):
+    """The caller's finished result, handed out once (the connector: "expired or already fetched")."""
     found = store().get("async_results", response_id)
-    if found is None or found["username"] != principal()["username"]:
+    if found is None or found["username"] != principal()["username"] \
+            or not store().delete("async_results", response_id):
         raise ApiError("not_found", "Response not found", extra={"error": "Response not found"})
     return json_response(found["outcome"])
 

@@ -18,7 +18,7 @@ async def get_config(config_name: str):
     value = config.get(config_name, os.environ.get(config_name))
     if value is None:
         raise not_found(f"Config {config_name}")
-    return ok(str(value))
+    return ok(str(value).lower() if isinstance(value, bool) else str(value))  # as the environment spells it
 
 
 async def clear_cache(ontology_name: str):

@@ -15,6 +15,8 @@ from understudy.auth import find, matching
 from understudy.context import store
 from understudy.errors import ApiError, Violation, unauthorized
 
+from .common import app_key_needed
+
 REQUIRED = re.compile(r"^'(.+)' is a required property$")
 
 
@@ -54,6 +56,8 @@ def verify_basic(credential: tuple[str, str], request: RequestInfo) -> dict:
     resource = matching(candidates, email=user, api_token=secret)
     if resource is None:
         raise unauthorized("Invalid email or API token for this app")
+    if request.operation.get("x-app-key-only"):  # the app's keys, resources, projects, settings
+        raise app_key_needed()
     return {"app": app, "resource": resource, "test_mode": False}
 
 
@@ -69,12 +73,16 @@ def credentials(config, state) -> list[dict]:
     for app in state.all("apps"):
         for key in state.find("credentials", app_id=app["id"]):
             found.append({"scheme": "basic", "username": "", "password": key["token"], "app": app["slug"],
+                          "who": f"app key ({key['mode']})", "note": f"the app's key as the password, "
+                          f"with an empty user; app {app['slug']}, {key['mode']} mode",
                           "describe": f":{key['token']} (app key, {key['mode']} mode, app {app['slug']})"})
         for resource in state.find("resources", app_id=app["id"])[:1]:  # one is enough for the banner
             if resource.get("email") and resource.get("api_token"):
                 found.append({
                     "scheme": "basic", "username": resource["email"], "password": resource["api_token"],
                     "header": {"Timekit-App": app["slug"]},
+                    "note": f"resource {resource['name']}; POST /auth with password "
+                            f"{resource.get('password')!r} returns this token",
                     "describe": f"{resource['email']}:{resource['api_token']} with Timekit-App: "
                                 f"{app['slug']} (resource {resource['name']}; POST /auth with "
                                 f"password {resource.get('password')!r} returns this token)"})
@@ -92,6 +100,9 @@ API = ApiDefinition(
     credentials=credentials,
     response_headers=response_headers,
     expose_headers=["Timekit-TestMode", "Timekit-Request-Id"],
+    # timekit-sdk sends `POST /calendars/` and `POST /bookings/{id}/reschedule/` and Timekit serves
+    # them (inferred: its Laravel router ignores a trailing slash), so every path is served both ways.
+    trailing_slash=True,
     example="curl --user :live_api_key_7nzvc7wsBQQISLeFSVhROys9V1bUJ1z7 "
             "--header 'Content-Type: application/json' {base}/bookings",
     contract_auth=lambda config: {"basicAuth": {"username": "", "password": "live_api_key_7nzvc7wsBQQISLeFSVhROys9V1bUJ1z7"}},

@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable
 
-from understudy.context import principal, store
-from understudy.errors import not_found
+from understudy.context import store
 
 from . import availability, common, times
 from .common import Problems, refuse
@@ -32,21 +31,18 @@ EVENT_FIELDS = ("start", "end", "what", "where", "description", "calendar_id", "
 
 # -- reading ------------------------------------------------------------------------------------
 
-def visible(booking: dict) -> bool:
-    """Resource credentials see their own resource's bookings; the app key sees them all."""
-    resource = principal().get("resource")
-    return resource is None or booking["resource_id"] == resource["id"]
-
-
 def all_visible() -> list[dict]:
-    return common.owned("bookings", visible)
+    """The app's bookings (with resource credentials, the resource's own: `common.OF_RESOURCE`)."""
+    return common.owned("bookings")
 
 
 def find(ident: str) -> dict:
-    booking = common.find("bookings", ident, "Booking")
-    if not visible(booking):
-        raise not_found("Booking", ident)
-    return booking
+    return common.find("bookings", ident, "Booking")
+
+
+def target(ident: str) -> dict:
+    """A booking a write names in its path (another resource's: 403 for resource credentials)."""
+    return common.target("bookings", ident, "Booking")
 
 
 def searchable(booking: dict) -> dict:
@@ -158,6 +154,7 @@ def build(body: dict, problems: Problems) -> dict:
                                f"{' or '.join(graph.create)} (or none)")
 
     owner = _owner(fields, graph, problems)
+    _named_elsewhere(body, event, graph, problems)
     if owner is not None:
         fields = {"resource_id": owner["resource_id"], "calendar_id": owner["calendar_id"],
                   **{k: owner["event_info"][k] for k in ("start", "end", "what", "where", "description")},
@@ -216,6 +213,16 @@ def _owner(fields: dict, graph, problems: Problems) -> dict | None:
     else:
         return owner
     return None
+
+
+def _named_elsewhere(body: dict, event: dict, graph, problems: Problems) -> None:
+    """References the booking does not use are still references: an owner booking sent with a
+    graph that has none, a nested `event.calendar_id` the flat `calendar_id` overrides."""
+    owner_id = (body.get("related") or {}).get("owner_booking_id") if isinstance(body.get("related"), dict) else None
+    if graph.group != "customer" and owner_id is not None:
+        problems.reference("bookings", owner_id, "related.owner_booking_id", "booking")
+    if event.get("calendar_id") is not None and body.get("calendar_id") is not None:
+        problems.reference("calendars", event["calendar_id"], "event.calendar_id", "calendar")
 
 
 def _resource_of(fields: dict, named: Callable[[str], str], problems: Problems) -> dict | None:

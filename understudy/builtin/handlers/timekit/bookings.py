@@ -46,7 +46,7 @@ async def update_bookings_bulk(body: list, include=None):
         problems, states = Problems(), {}
         for i, item in enumerate(body):
             booking = common.lookup("bookings", item["id"])
-            if booking is None or not model.visible(booking):
+            if booking is None:
                 problems.add(f"{i}.id", f"booking {item['id']} does not exist")
                 continue
             booking = {**booking, "state": states.get(booking["id"], booking["state"])}
@@ -61,18 +61,18 @@ async def update_bookings_bulk(body: list, include=None):
 
 
 async def apply_action(id: str, action: str, body: dict | None = None, include=None):
-    booking = model.apply(model.find(id), action, (body or {}).get(action))
+    booking = model.apply(model.target(id), action, (body or {}).get(action))
     return common.ok(model.present(booking, includes(include)))
 
 
 async def update_booking(id: str, body: dict, include=None):
-    model.find(id)
+    model.target(id)
     booking = common.change("bookings", id, {"meta": body.get("meta", {})})
     return common.ok(model.present(booking, includes(include)))
 
 
 async def delete_booking(id: str):
-    booking = model.find(id)
+    booking = model.target(id)
     if not is_final(booking["graph"], booking["state"]):
         raise refuse(f"Only bookings in a final state can be deleted; this booking is {booking['state']}")
     store().delete("bookings", id)
@@ -142,22 +142,26 @@ async def extend_reservation(body: dict):
 # -- rescheduling ---------------------------------------------------------------------------------
 
 async def reschedule_booking(id: str, body: dict, include=None):
-    """A new booking (new id) at the new time and resource; the old one takes the graph's
-    reschedule_by_customer action. Only graphs marked reschedulable (instant) qualify."""
-    old = model.find(id)
+    """A new booking (new id) at the new time, with the booking's own resource unless the body
+    names another; the old one takes the graph's reschedule_by_customer action. Only graphs
+    marked reschedulable (instant) qualify."""
+    old = model.target(id)
     if not GRAPHS[old["graph"]].reschedulable:
         raise refuse(f"Only instant bookings can be rescheduled; this booking uses {old['graph']}")
     reason = model.refusal(old, "reschedule_by_customer")
     if reason:
         raise refuse(reason)
     problems = Problems()
-    resource = problems.reference("resources", body["resource_id"], "resource_id", "resource")
+    moved = body.get("resource_id") not in (None, old["resource_id"])
+    resource = problems.reference("resources", body["resource_id"], "resource_id", "resource") if moved else None
     start, end = problems.span(body["start"], body["end"])
     problems.check()
     at = times.stamp()
     state = initial_state(old["graph"], None)
-    new = {**old, "id": common.new_id(), "event_id": common.new_id(), "resource_id": resource["id"],
-           "calendar_id": model.default_calendar(resource["id"]), "state": state,
+    resource_id = resource["id"] if moved else old["resource_id"]
+    calendar_id = model.default_calendar(resource_id) if moved else old["calendar_id"]
+    new = {**old, "id": common.new_id(), "event_id": common.new_id(), "resource_id": resource_id,
+           "calendar_id": calendar_id, "state": state,
            "event_info": {**old["event_info"], "start": start, "end": end}, "reservation_id": None,
            "logs": [model.log_entry("reschedule", None, state, {"rescheduled_from": old["id"]}, at)],
            "created_at": at, "updated_at": at}

@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable
 from connexion import request
 
 from understudy.context import principal, store
-from understudy.errors import ApiError, Violation, not_found
+from understudy.errors import ApiError, Violation, forbidden, not_found
 from understudy.paging import length_aware, page_of
 from understudy.responses import empty_response, json_response
 
@@ -63,24 +63,68 @@ def app_id() -> str:
     return app()["id"]
 
 
+# The documents that belong to one resource, and how to tell whose they are. Resource credentials
+# reach only their own resource's (others' are not found, as for a GET); the app key reaches all.
+OF_RESOURCE: dict[str, Callable[[dict], Any]] = {
+    "resources": lambda d: d["id"],
+    "calendars": lambda d: d.get("resource_id"),
+    "bookings": lambda d: d.get("resource_id"),
+    "reservations": lambda d: d.get("resource_id"),
+    "accounts": lambda d: d.get("resource_id"),
+    "events": lambda d: (store().get("calendars", d.get("calendar_id")) or {}).get("resource_id"),
+}
+
+
+def acting_resource() -> str | None:
+    """The resource whose credentials call (None for the app key)."""
+    return ((principal() or {}).get("resource") or {}).get("id")
+
+
+def reach(coll: str) -> Callable[[dict], bool]:
+    """Whether the caller reaches a document of the collection: any of the app's with the app key,
+    with resource credentials only those of its own resource."""
+    mine, resource = app_id(), acting_resource()
+    whose = OF_RESOURCE.get(coll) if resource is not None else None
+    if whose is None:
+        return lambda d: d.get("app_id") == mine
+    return lambda d: d.get("app_id") == mine and whose(d) == resource
+
+
+def in_reach(coll: str, doc: dict) -> bool:
+    return reach(coll)(doc)
+
+
 def owned(coll: str, predicate: Callable[[dict], bool] | None = None) -> list[dict]:
-    """The app's documents of a collection, oldest first."""
-    mine = app_id()
-    docs = store().filter(coll, lambda d: d.get("app_id") == mine and (predicate is None or predicate(d)))
+    """The caller's documents of a collection (the app's, or its resource's), oldest first."""
+    reached = reach(coll)
+    docs = store().filter(coll, lambda d: reached(d) and (predicate is None or predicate(d)))
     return sorted(docs, key=lambda d: (d.get("created_at", ""), str(d["id"])))
 
 
 def lookup(coll: str, ident: Any) -> dict | None:
     doc = store().get(coll, ident) if ident is not None else None
-    return doc if doc is not None and doc.get("app_id") == app_id() else None
+    return doc if doc is not None and in_reach(coll, doc) else None
 
 
 def find(coll: str, ident: Any, model: str) -> dict:
-    """The app's document or a 404 naming the model, as Timekit answers."""
+    """The caller's document or a 404 naming the model, as Timekit answers."""
     doc = lookup(coll, ident)
     if doc is None:
         raise not_found(model, ident)
     return doc
+
+
+def app_key_needed() -> ApiError:
+    return forbidden("Resource credentials act on their own resource only; this needs the app key")
+
+
+def target(coll: str, ident: Any, model: str) -> dict:
+    """The document a write names in its path: another resource's is the app key's to change
+    (403); one the app does not have is not found."""
+    doc = store().get(coll, ident) if ident is not None else None
+    if doc is not None and doc.get("app_id") == app_id() and not in_reach(coll, doc):
+        raise app_key_needed()
+    return find(coll, ident, model)
 
 
 def insert(coll: str, doc: dict) -> dict:

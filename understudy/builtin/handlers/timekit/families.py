@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 from understudy.context import principal, store
 from understudy.errors import not_found
+from understudy.paging import Search
 
 from . import common, times
 from .common import Problems
@@ -28,6 +29,7 @@ class Family:
     unique: tuple[str, ...] = ()
     required: tuple[str, ...] = ()  # fields a create needs after the defaults are filled in
     defaults: Callable[[dict], dict] = lambda body: {}  # fields a create fills in from the body
+    search: dict[str, str] = field(default_factory=dict)  # `?search=` key -> path in the document
 
 
 def _calendar_defaults(body: dict) -> dict:
@@ -48,10 +50,15 @@ FAMILIES = {f.coll: f for f in (
            refs={"calendar_id": ("calendars", "calendar")}, timestamps=("start", "end"),
            defaults=lambda body: {"description": "", "participants": [], "all_day": False}),
     Family("projects", "Project",
-           ("name", "slug", "description", "resources", "availability", "booking", "reservation_time"),
-           refs={"resources": ("resources", "resource")}, unique=("slug",),
+           ("name", "slug", "description", "resources", "locations", "services", "availability", "booking",
+            "reservation_time"),
+           refs={"resources": ("resources", "resource"), "locations": ("locations", "location"),
+                 "services": ("services", "service")}, unique=("slug",),
            defaults=lambda body: {"slug": common.slugify(body["name"]), "description": "", "resources": [],
-                                  "availability": {}, "booking": {}}),
+                                  "locations": [], "services": [], "availability": {}, "booking": {}},
+           # the JS SDK's getLocationProjects() and getServiceProjects() search `locations.uuid:<id>`
+           search={"id": "id", "name": "name", "slug": "slug", "resources": "resources",
+                   "locations.uuid": "locations", "services.uuid": "services"}),
     Family("locations", "Location", ("name", "address", "latitude", "longitude", "timezone")),
     Family("services", "Service", ("location_id", "name", "description", "duration", "price", "currency"),
            refs={"location_id": ("locations", "location")}, defaults=lambda body: {"description": ""}),
@@ -60,9 +67,10 @@ FAMILIES = {f.coll: f for f in (
 )}
 
 
-def find(family: Family, ident: Any) -> dict:
+def find(family: Family, ident: Any, write: bool = False) -> dict:
+    """The document a path names (a write to another resource's: 403 for resource credentials)."""
     if family.key == "id":
-        return common.find(family.coll, ident, family.model)
+        return (common.target if write else common.find)(family.coll, ident, family.model)
     found = common.owned(family.coll, lambda d: d.get(family.key) == ident)
     if not found:
         raise not_found(family.model, ident)
@@ -102,8 +110,9 @@ def crud(coll: str):
     def writable(body: dict) -> dict:
         return {k: v for k, v in body.items() if k in family.fields}
 
-    async def list_all(limit: int = 50, page: int = 1):
-        return common.listing([common.public(d) for d in common.owned(coll)], limit, page)
+    async def list_all(limit: int = 50, page: int = 1, search: str | None = None):
+        criteria = Search.parse(search, family.search)
+        return common.listing([common.public(d) for d in common.owned(coll) if criteria.matches(d)], limit, page)
 
     async def create(body: dict):
         fields = checked(family, {**dict.fromkeys(family.fields), **family.defaults(body), **writable(body)})
@@ -113,12 +122,12 @@ def crud(coll: str):
         return common.ok(common.public(find(family, params[family.key])))
 
     async def update(body: dict, **params):
-        doc = find(family, params[family.key])
+        doc = find(family, params[family.key], write=True)
         fields = checked(family, writable(body), doc["id"])
         return common.ok(common.public(common.change(coll, doc["id"], fields)))
 
     async def delete(**params):
-        store().delete(coll, find(family, params[family.key])["id"])
+        store().delete(coll, find(family, params[family.key], write=True)["id"])
         return common.deleted()
 
     return list_all, create, get, update, delete
@@ -193,6 +202,10 @@ def _sync(provider: str | None):
 
 async def sync_accounts():
     return _sync(None)
+
+
+async def sync_google_accounts():
+    return _sync("google")
 
 
 async def sync_microsoft_accounts():

@@ -2,7 +2,7 @@
 (or the resources' `emails`) are searched for mutual availability from now until `future`,
 `filters` are the constraints' older form (`{"or": [...], "and": [...]}`, where
 `specific_day_and_time` is `allow_day_and_time`), and `/findtime/team` offers a slot when any
-of the resources is free."""
+member of the team (a resource, or a group of `resources` all free) is."""
 
 from __future__ import annotations
 
@@ -74,7 +74,26 @@ async def findtime(body: dict):
 
 
 async def findtime_team(body: dict):
-    return one(body, "exclusive")
+    """The team's members are each group of `resources` (free when all its resources are; its own
+    fields override the top-level ones) and each resource of `resource_ids` / `emails`."""
+    if not body.get("resources"):
+        return one(body, "exclusive")
+    shared = {k: v for k, v in body.items() if k not in ("resources", "resource_ids", "emails")}
+    problems = Problems()
+    members = [({**shared, **{k: v for k, v in group.items() if v is not None}}, problems.under(f"resources.{i}"),
+                "mutual") for i, group in enumerate(body["resources"])]
+    if body.get("resource_ids") or body.get("emails"):
+        members.append(({k: v for k, v in body.items() if k != "resources"}, problems, "exclusive"))
+    queries = [read(member, where, mode) for member, where, mode in members]
+    problems.check()
+    found: dict[tuple[datetime, datetime], dict] = {}
+    for query, (member, _, _) in zip(queries, members):
+        for slot in answer(query, member, with_resources=True):
+            key = (datetime.fromisoformat(slot["start"]), datetime.fromisoformat(slot["end"]))
+            kept = found.setdefault(key, {**slot, "resources": []})
+            kept["resources"] += [r for r in slot["resources"] if r not in kept["resources"]]
+    ordered = [found[key] for key in sorted(found, reverse=body.get("sort") == "desc")]
+    return common.ok(ordered, zone=queries[0].zone)
 
 
 async def findtime_bulk(body: list):

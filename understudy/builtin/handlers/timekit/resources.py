@@ -72,7 +72,7 @@ async def create_resource(body: dict):
 
 
 async def update_resource(id: str, body: dict):
-    common.find("resources", id, "Resource")
+    common.target("resources", id, "Resource")
     problems = Problems()
     check(body, problems, id)
     problems.check()
@@ -81,7 +81,7 @@ async def update_resource(id: str, body: dict):
 
 
 async def delete_resource(id: str):
-    common.find("resources", id, "Resource")
+    common.target("resources", id, "Resource")
     for calendar in calendars_of(id):
         store().delete("calendars", calendar["id"])
     store().delete("resources", id)
