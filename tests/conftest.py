@@ -129,3 +129,6 @@ def pytest_terminal_summary(terminalreporter):
             f"Spec corpus: {corpus['2xx']} of {corpus['requests']} plausible requests answered 2xx "
             f"({100 * corpus['2xx'] / corpus['requests']:.1f} %); a POST read back on {corpus['read back']} of "
             f"{corpus['pairs']} collection/item pairs ({100 * corpus['read back'] / max(corpus['pairs'], 1):.1f} %)")
+        for key, count in sorted(corpus.items()):
+            if key.startswith("schemathesis excused: ") and count:
+                terminalreporter.write_line(f"  Schemathesis failure no server could avoid, {count}x: {key[22:]}")
