@@ -4,9 +4,11 @@ generator (wrk on 127.0.0.1), one server at a time.
     .venv/bin/python benchmarks/run.py                  # every scenario, 3 rounds of 10 s
     .venv/bin/python benchmarks/run.py -s tiikr-get -d 30s -c 64 -r 5
     .venv/bin/python benchmarks/run.py --serve-args "--workers 1" --serve-args ""
+    .venv/bin/python benchmarks/run.py --serve-args "" --serve-args "--state {postgres}"
 
 Each --serve-args adds one understudy configuration (extra `understudy serve` arguments), all
-measured in the same run against the same Prism figures.
+measured in the same run against the same Prism figures. `{postgres}` in them stands for a new
+database of a throwaway PostgreSQL server the run starts (pip install -e '.[postgres]' pgserver).
 """
 
 from __future__ import annotations
@@ -120,11 +122,11 @@ def bench_api(api: str, scenarios: list[Scenario], binary: str, prism: str | Non
     spec = spec_arguments(scenarios[0])
     for round_ in range(1, args.repeat + 1):
         for extra in args.serve_args:
-            label = " ".join(["understudy", *shlex.split(extra)])
+            label = " ".join(["understudy", *shlex.split(extra)]).replace(servers.POSTGRES, "postgresql://...")
             print(f"round {round_}/{args.repeat}: starting {label} "
                   + (shlex.join(spec) if spec else f"--api {api}"), flush=True)
             server = servers.start_understudy(label, api, shlex.split(extra),
-                                              log_name(api, label, round_), spec)
+                                              log_name(api, label, round_), spec, args.postgres)
             try:
                 document = document or servers.prism_document(servers.served_spec(server, api))
                 measurements += [measure(binary, server, s, args, False) for s in scenarios]
@@ -186,7 +188,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--timeout", default="2s", help="a request without a reply after this is an error")
     parser.add_argument("--serve-args", action="append", metavar="ARGS",
                         help="extra `understudy serve` arguments, e.g. \"--workers 2\"; repeat to "
-                             "measure several configurations (default: one, with no extra arguments)")
+                             "measure several configurations (default: one, with no extra arguments); "
+                             "{postgres} stands for a new database of a throwaway PostgreSQL server, "
+                             "e.g. \"--state {postgres}\"")
     parser.add_argument("--wait-quiet", type=float, default=120, metavar="SECONDS",
                         help="before each server's warm-up, wait up to this long for other work on "
                              "the machine to stop (0: do not wait)")
@@ -235,9 +239,16 @@ def main(argv: list[str] | None = None) -> int:
     print(flush=True)
 
     measurements: list[Measurement] = []
-    for api in dict.fromkeys(s.api for s in chosen):
-        measurements += bench_api(api, [s for s in chosen if s.api == api], binary, prism, args)
-    starts = startup.measure(github, args.serve_args, prism, args.repeat) if github else []
+    args.postgres = servers.Postgres() if any(servers.POSTGRES in extra for extra in args.serve_args) else None
+    try:
+        for api in dict.fromkeys(s.api for s in chosen):
+            measurements += bench_api(api, [s for s in chosen if s.api == api], binary, prism, args)
+    finally:
+        if args.postgres is not None:
+            args.postgres.stop()
+    # start-up is timed with the in-process stores only (a throwaway PostgreSQL's start is not the spec's)
+    plain = [extra for extra in args.serve_args if servers.POSTGRES not in extra] or [""]
+    starts = startup.measure(github, plain, prism, args.repeat) if github else []
 
     prism_label = f"Prism {info['prism'].split(',')[0]}"
     print()

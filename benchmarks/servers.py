@@ -52,6 +52,7 @@ class Server:
     process: subprocess.Popen
     origin: str
     log: Path
+    helpers: tuple[int, ...] = ()  # other processes whose work is the server's (its database), with their children
 
     def log_tail(self, lines: int = 20) -> str:
         try:
@@ -80,8 +81,9 @@ class Server:
                 fields = stat.read_text().rsplit(")", 1)[1].split()
             except (OSError, IndexError):
                 continue
-            if int(fields[2]) == self.process.pid:  # process group
-                total += int(fields[11]) + int(fields[12])  # utime, stime
+            pid = int(stat.parent.name)
+            if int(fields[2]) == self.process.pid or pid in self.helpers or int(fields[1]) in self.helpers:
+                total += int(fields[11]) + int(fields[12])  # utime, stime (process group, parent)
         return total / TICKS
 
     def stop(self) -> None:
@@ -133,15 +135,58 @@ def understudy_command(api: str, port: int, extra: list[str], spec: list[str] | 
 
 
 def start_understudy(label: str, api: str, extra: list[str], log_name: str, spec: list[str] | None = None,
-                     ready: str = "/openapi.json") -> Server:
+                      database: "Postgres | None" = None, ready: str = "/openapi.json") -> Server:
+    """`understudy serve --api API EXTRA` (or `serve SPEC ...`, see understudy_command); `{postgres}`
+    in EXTRA becomes a new database of a throwaway PostgreSQL server, whose CPU then counts as the
+    server's."""
     port = free_port()
+    if database is not None and any(POSTGRES in arg for arg in extra):
+        extra = [arg.replace(POSTGRES, database.fresh()) for arg in extra]
     server = start(label, understudy_command(api, port, extra, spec), port, log_name)
+    if database is not None and database.server is not None:
+        server.helpers = (database.postmaster(),)
     try:
         server.wait_until_answering(ready)
     except Exception:
         server.stop()
         raise
     return server
+
+
+POSTGRES = "{postgres}"  # in --serve-args: a database of the throwaway PostgreSQL server
+
+
+class Postgres:
+    """A throwaway PostgreSQL server (understudy.stores.throwaway: the pgserver wheel's binaries,
+    or Debian's) with PostgreSQL's default durability, started on first use; a new database for
+    every understudy start, so each round starts from an empty one."""
+
+    def __init__(self) -> None:
+        self.server = None
+        self.count = 0
+
+    def fresh(self) -> str:
+        import psycopg
+
+        from understudy.stores.throwaway import Throwaway
+
+        if self.server is None:
+            self.server = Throwaway(CACHE / "postgres", durable=True)
+            self.server.delete()  # a cluster left by an interrupted run
+            self.server.start()
+        self.count += 1
+        name = f"bench_{self.count}"
+        with psycopg.connect(self.server.uri, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name}")
+            conn.execute(f"CREATE DATABASE {name}")
+        return self.server.uri.rsplit("/", 1)[0] + "/" + name
+
+    def postmaster(self) -> int:
+        return int((self.server.data / "postmaster.pid").read_text().split()[0])
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.delete()
 
 
 def served_spec(server: Server, api: str) -> dict:

@@ -8,6 +8,7 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from starlette.testclient import TestClient
@@ -24,9 +25,35 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 
 TEST_CONFIG = {"validate_responses": True, "journal_size": 200}
 STORE = os.environ.get("UNDERSTUDY_TEST_STORE", "memory")  # the store this pass runs the suite on
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+# A PostgreSQL server the tests create databases on (`.ci/run` starts a throwaway one).
+POSTGRES = os.environ.get("UNDERSTUDY_TEST_POSTGRES")
+NO_POSTGRES = ("no PostgreSQL server for the tests: `bash .ci/run` starts one; or pip install -e '.[test,postgres]' "
+               "pgserver, start one with `python -m understudy.stores.throwaway start /tmp/pg` and set "
+               "UNDERSTUDY_TEST_POSTGRES to the URI it prints")
+
+
+def postgres_database(name: str) -> str:
+    """A new, empty database on the tests' PostgreSQL server (an old one of that name is dropped)."""
+    import psycopg
+
+    with psycopg.connect(POSTGRES, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(urlsplit(POSTGRES)._replace(path="/" + name))
+
+
 if STORE == "sqlite":
     # The whole suite against the SQLite store the workers share (one file per test process).
     TEST_CONFIG["state"] = os.path.join(tempfile.mkdtemp(prefix="understudy-tests-"), "state.sqlite")
+elif STORE == "postgres":
+    # The whole suite against the PostgreSQL store hosts share (one database per test process).
+    if not POSTGRES:
+        raise pytest.UsageError("UNDERSTUDY_TEST_STORE=postgres: " + NO_POSTGRES)
+    TEST_CONFIG["state"] = postgres_database(f"understudy_tests_{WORKER}")
+elif STORE != "memory":
+    raise pytest.UsageError(f"UNDERSTUDY_TEST_STORE={STORE}: one of memory, sqlite, postgres")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -5,8 +5,11 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import Any, Callable
 
 import requests
 
@@ -50,3 +53,24 @@ def serving(*args: str, ready: str, auth: tuple[str, str]):
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+def at_once(origins: list[str], send: Callable[[requests.Session, str], Any]) -> list[Any]:
+    """`send(session, origin)` from one thread per origin, all released at the same moment, each
+    on a connection opened beforehand: really concurrent, and spread over the workers (and the
+    hosts, when the origins name several)."""
+    sessions = [requests.Session() for _ in origins]
+    for session, origin in zip(sessions, origins):
+        session.get(origin + "/")
+    barrier = threading.Barrier(len(origins))
+
+    def one(pair: tuple[requests.Session, str]) -> Any:
+        barrier.wait()
+        return send(*pair)
+
+    try:
+        with ThreadPoolExecutor(len(origins)) as pool:
+            return list(pool.map(one, zip(sessions, origins)))
+    finally:
+        for session in sessions:
+            session.close()

@@ -414,7 +414,7 @@ TAKARO_CALLS = {
     "modules.export": Call("POST", "/module/{module}/export", {"versionIds": ["{version}"]}),
     "components.create_argument": Call("POST", "/command/argument", {
         "name": "who", "type": "string", "position": 1, "commandId": "{command}"}),
-    "components.trigger_command": Call("POST", "/command/{command}/trigger", {"playerId": "{player}", "msg": "/visits"}),
+    "components.trigger_command": Call("POST", "/command/{gameserver}/trigger", {"playerId": "{player}", "msg": "/visits"}),
     "components.create_command": Call("POST", "/command", {"name": "hello", "trigger": "hello", "versionId": "{version}"}),
     "components.create_hook": Call("POST", "/hook", {"name": "h", "regex": ".*", "versionId": "{version}",
                                                      "eventType": "chat-message"}),

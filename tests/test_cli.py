@@ -80,9 +80,9 @@ CASES = [
      "understudy: API_AUTH_TTL_SECONDS='-1' is not valid: expected an integer of at least 0 "
      "(how old a get_token bearer may be, in seconds; 0: no limit)"),
     # files
-    (["serve", "--api", "tiikr", "--workers", "1", "--port", "0", "--state", "/nonexistent/dir/state.db"], {}, 1,
+    (["serve", "--api", "tiikr", "--workers", "1", "--port", "0", "--state", "/nonexistent/dir/state.db"], {}, 2,
      "understudy: cannot use /nonexistent/dir/state.db as the state: its folder /nonexistent/dir does not exist"),
-    (["serve", "--api", "tiikr", "--workers", "1", "--port", "0", "--state", "{file}"], {}, 1,
+    (["serve", "--api", "tiikr", "--workers", "1", "--port", "0", "--state", "{file}"], {}, 2,
      "understudy: cannot use {file} as the state: file is not a database "
      "(is it a SQLite file understudy wrote, in a folder you may write to?)"),
     (["jwt", "timbr", "--user", "admin", "--private-key", "/nonexistent/key.pem"], {}, 1,
@@ -103,7 +103,7 @@ def test_bad_input_is_one_line(args, env, code, line, text_file, busy_port):
 
 def test_debug_shows_the_traceback():
     result = understudy("--debug", "serve", "--api", "tiikr", "--workers", "1", "--state", "/nonexistent/dir/s.db")
-    assert result.returncode == 1 and "Traceback" in result.stderr and "StartupError" in result.stderr
+    assert result.returncode == 1 and "Traceback" in result.stderr and "StateUnavailable" in result.stderr
 
 
 @pytest.mark.parametrize("command, listed", [

@@ -4,7 +4,6 @@ CORS, reset, the journal, single-API mode, the CLI, and the store's guarantees."
 import json
 import shutil
 import subprocess
-import threading
 
 import pytest
 from starlette.testclient import TestClient
@@ -12,9 +11,6 @@ from starlette.testclient import TestClient
 from conftest import FIXTURES, OPENAPI, ROOT, TEST_CONFIG, basic
 from understudy.app import create_app
 from understudy.cli import main as cli
-from understudy.errors import ApiError
-from understudy.stores import MemoryStore
-from understudy.stores.sqlite import Database, SqliteStore
 
 OWNER = basic("owner", "owner-password")
 
@@ -221,112 +217,3 @@ def test_serve_prints_urls_and_credentials(tmp_path):
         process.stdout.close()
     assert f"http://127.0.0.1:{port}/api/v1" in banner
     assert "owner:owner-password (Owner)" in banner
-
-
-# -- the store, in memory and in SQLite ---------------------------------------------------------------
-DEMO = {"demo": {"things": [{"id": 1, "n": 0, "tags": ["a"]}]}}
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request, tmp_path):
-    if request.param == "memory":
-        return MemoryStore(DEMO).view("demo")
-    return SqliteStore(Database(str(tmp_path / "state.sqlite")), DEMO).view("demo")
-
-
-def test_store_reads_are_copies(store):
-    store.get("things", 1)["tags"].append("changed")
-    store.all("things")[0]["n"] = 99
-    assert store.get("things", 1) == {"id": 1, "n": 0, "tags": ["a"]}
-
-
-def test_store_update_that_raises_changes_nothing(store):
-    def half_done(doc):
-        doc["n"] = 5
-        raise ApiError("unprocessable", "refused")
-
-    with pytest.raises(ApiError):
-        store.update("things", 1, half_done)
-    assert store.get("things", 1)["n"] == 0
-
-
-def test_store_insert_of_an_existing_id_is_a_conflict(store):
-    with pytest.raises(ApiError) as error:
-        store.insert("things", {"id": 1})
-    assert error.value.kind == "conflict"
-
-
-def test_store_concurrent_updates_lose_nothing(store):
-    def bump(doc):
-        doc["n"] += 1
-
-    threads = [threading.Thread(target=lambda: [store.update("things", 1, bump) for _ in range(200)])
-               for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert store.get("things", 1)["n"] == 1600
-
-
-def test_store_next_id_continues_after_the_fixtures(store):
-    assert [store.next_id("things"), store.next_id("things")] == [2, 3]
-
-
-def test_store_insert_then_read_keeps_order(store):
-    store.insert("things", {"id": 7, "n": 1})
-    store.insert("things", {"id": 3, "n": 2})
-    assert [d["id"] for d in store.all("things")] == [1, 7, 3]
-
-
-def test_store_delete_and_count(store):
-    assert store.delete("things", 1) is True
-    assert store.delete("things", 1) is False
-    assert store.count("things") == 0
-
-
-def test_store_singletons(store):
-    assert store.singleton("settings") is None
-    store.set_singleton("settings", {"theme": "dark"})
-    assert store.singleton("settings") == {"theme": "dark"}
-
-
-def test_store_insert_many_is_all_or_nothing(store):
-    with pytest.raises(ApiError):
-        store.insert_many("things", [{"id": 5}, {"id": 1}])
-    assert [d["id"] for d in store.all("things")] == [1]
-
-
-def test_store_generation_moves_on_writes(store):
-    before = store.generation
-    store.update("things", 1, {"n": 2})
-    assert store.generation > before
-
-
-def test_store_atomic_check_then_write_lets_no_writer_between(store):
-    """Eight threads each read n and write n + 1 inside atomic(): none reads a value another is
-    about to replace, so no increment is lost."""
-    def read_then_write():
-        for _ in range(50):
-            with store.atomic():
-                n = store.get("things", 1)["n"]
-                store.update("things", 1, {"n": n + 1})
-
-    threads = [threading.Thread(target=read_then_write) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert store.get("things", 1)["n"] == 400
-
-
-def test_sqlite_atomic_rolls_back_everything_written_inside_on_an_error(tmp_path):
-    view = SqliteStore(Database(str(tmp_path / "state.sqlite")), DEMO).view("demo")
-    with pytest.raises(ApiError):
-        with view.atomic():
-            view.insert("things", {"id": 2, "n": 0})
-            assert view.count("things") == 2  # seen inside
-            view.insert("things", {"id": 1})  # a conflict ends the whole step
-    assert [d["id"] for d in view.all("things")] == [1]
-    view.insert("things", {"id": 3})  # the cache is not left with the rolled-back document
-    assert [d["id"] for d in view.all("things")] == [1, 3]

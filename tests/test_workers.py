@@ -7,8 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from servers import serving
+from servers import at_once, serving
 from understudy.stores.sqlite import Database, SqliteStore
+
+pytestmark = pytest.mark.once  # these tests start their own workers on SQLite, whatever the pass
 
 OWNER = ("owner", "owner-password")
 
@@ -148,3 +150,24 @@ def test_a_booking_made_on_one_worker_is_read_and_reset_on_every_worker(timekit_
     assert any(len(workers) == 2 for workers in readers.values())
     requests.post(f"{timekit_workers}/__understudy/reset", headers={"Connection": "close"})
     assert [fresh_get(f"{timekit_workers}/v2/bookings/{b}", auth=TIMEKIT_APP).status_code for b in made] == [404] * 20
+
+
+TAKARO_ROOT = {"Authorization": "Bearer ory_st_DemoRootBraveOttersSing000000001"}
+
+
+@pytest.fixture(scope="module")
+def takaro_workers(tmp_path_factory):
+    state = tmp_path_factory.mktemp("takaro") / "state.sqlite"
+    with serving("--api", "takaro", "--workers", "2", "--state", str(state), ready="/", auth=None) as base:
+        yield base
+
+
+@pytest.mark.parametrize("key", [f"dup-{n}" for n in range(6)])  # a race: several tries to catch it
+def test_a_uniqueness_rule_holds_across_workers(takaro_workers, key):
+    """A variable's key is checked in the same step as the insert: of 16 creates of one key at
+    once, on two workers, one is stored and 15 are refused."""
+    statuses = at_once([takaro_workers] * 16, lambda session, origin: session.post(
+        f"{origin}/variables", json={"key": key, "value": "v"}, headers=TAKARO_ROOT).status_code)
+    found = requests.post(f"{takaro_workers}/variables/search", json={"filters": {"key": [key]}},
+                          headers=TAKARO_ROOT).json()["data"]
+    assert (sorted(statuses), len(found)) == ([200] + [409] * 15, 1)

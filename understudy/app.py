@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import re
+import socket
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -102,6 +103,7 @@ class Understudy:
         state = open_state(config, fixtures)
         self.sessions = sessions or state.sessions
         self.journal = state.journal
+        self.hostname = socket.gethostname()  # journal entries say which host answered
         self.store = self.sessions.default
         self.rules = Rules(self.store.view(ENGINE))
         single = config.get("single_api")
@@ -247,6 +249,7 @@ class Understudy:
                 "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
                 "api": mount.name,
                 "session": session,
+                "host": self.hostname,
                 "worker": os.getpid(),
                 "method": scope["method"],
                 "path": scope["path"],

@@ -18,6 +18,7 @@ from typing import Any
 from .api import discover, load_api
 from .config import DEFAULTS, ENGINE
 from .errors import StartupError
+from .stores import masked
 from .settings import FLAG, Setting
 
 # Connexion imports Starlette's test client, which warns on import; a user has nothing to do about it.
@@ -83,7 +84,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         mistakes = report_mistakes(server, strict=bool(config["strict"]))
         if mistakes and config["strict"]:
             return 2
-        print_banner(server, config, workers, config["state"], watched(args))
+        print_banner(server, config, workers, masked(config["state"]) if config["state"] else None, watched(args))
         if workers > 1:
             os.environ["UNDERSTUDY_CONFIG"] = json.dumps({k: str(v) if isinstance(v, Path) else v
                                                           for k, v in overrides.items() if v is not None})

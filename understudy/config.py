@@ -31,7 +31,8 @@ ENGINE: list[Setting] = [
     engine("workers", optional(integer(1)), None,
            "worker processes sharing one state (default: one per core)", "--workers"),
     engine("state", optional(text(nonempty=True)), None,
-           "a SQLite file holding the state, kept across restarts", "--state"),
+           "where the state is kept across restarts: a SQLite file (the workers of this host), or a "
+           "postgresql:// URI (the workers of several hosts)", "--state"),
     engine("log_level", choice(*LOG_LEVELS), "warning", "the server's log level", "--log-level"),
     engine("access_log", FLAG, False, "log every request", "--access-log"),
     engine("reload", FLAG, False, "pick up edits to openapi/, handlers/ and fixtures/ without a restart "

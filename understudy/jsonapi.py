@@ -381,11 +381,12 @@ def build(res: Resource, body: dict, fields: dict | None = None) -> dict:
 
 
 def insert(res: Resource, doc: dict) -> dict:
-    check_unique(res, doc)
-    if store().get(res.collection, doc["id"]) is not None:
-        raise ApiError("conflict", f"{res.name} {doc['id']} already exists",
-                       [Violation("body", "/data/id", "already exists")], extra={"id": doc["id"]})
-    return store().insert(res.collection, doc)
+    with store().atomic():  # checked and stored in one step, on every worker and host
+        check_unique(res, doc)
+        if store().get(res.collection, doc["id"]) is not None:
+            raise ApiError("conflict", f"{res.name} {doc['id']} already exists",
+                           [Violation("body", "/data/id", "already exists")], extra={"id": doc["id"]})
+        return store().insert(res.collection, doc)
 
 
 def create(res: Resource, body: dict, fields: dict | None = None) -> dict:
@@ -403,8 +404,9 @@ def update(res: Resource, doc: dict, body: dict, fields: dict | None = None) -> 
         changed["attributes"][res.timestamps[1]] = now()
     if res.prepare is not None:
         res.prepare(changed)
-    check_unique(res, changed)
-    return store().update(res.collection, doc["id"], lambda d: (d.clear(), d.update(changed))) or changed
+    with store().atomic():
+        check_unique(res, changed)
+        return store().update(res.collection, doc["id"], lambda d: (d.clear(), d.update(changed))) or changed
 
 
 def destroy(res: Resource, doc: dict) -> None:

@@ -110,8 +110,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from ..api import discover
     from ..app import create_app
-    from ..cli import SpecProblem
     from ..config import DEFAULTS
+    from ..generated.mount import ApiDefinitionError
+    from ..errors import StartupError
+    from ..spec import SpecError
 
     known = discover(DEFAULTS["root"])
     unknown = [name for name in args.api if name not in known]
@@ -125,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         app = create_app({"apis": args.api or None, "specs": args.spec or None, "host": "127.0.0.1", "port": port,
                           "admin_token": os.environ.get("UNDERSTUDY_ADMIN_TOKEN")})
     except Exception as error:  # a broken spec or handler: one line naming it
-        cause = str(error) if isinstance(error, SpecProblem) else f"{type(error).__name__}: {error}"
+        known = isinstance(error, (SpecError, ApiDefinitionError, StartupError))
+        cause = str(error) if known else f"{type(error).__name__}: {error}"
         print(cause.splitlines()[0], flush=True)
         return 1
     print(f"{READY} http://127.0.0.1:{port}", flush=True)

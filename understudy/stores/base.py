@@ -1,16 +1,25 @@
 """What every store shares: the engine's own corner of the state, fixture loading, copying,
-integer ids, lookups written once over each store's `filter`, and session names."""
+integer ids, lookups written once over each store's `filter`, the reads of the stores that cache
+parsed documents, session names, and the error a store that cannot be opened raises."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
+from urllib.parse import urlsplit, urlunsplit
 
-from ..errors import ApiError, Violation
+from ..errors import ApiError, StartupError, Violation
 from ..files import load_json
 
 ENGINE = "__understudy"  # the engine's own collections (session controls): kept across resets
+
+
+class StateUnavailable(StartupError):
+    """The state cannot be opened (a file that cannot be created, a database that cannot be
+    reached): its message is one line for the CLI to print (exit code 2)."""
+
+    exit_code = 2
 
 
 def clone(value: Any) -> Any:
@@ -45,6 +54,32 @@ class Lookups:
     def first(self, coll: str, **equals: Any) -> dict[str, Any] | None:
         found = self.find(coll, **equals)
         return found[0] if found else None
+
+
+def masked(uri: str) -> str:
+    """The URI with its password hidden, for messages."""
+    parts = urlsplit(uri)
+    if parts.password is None:
+        return uri
+    netloc = parts.netloc.rsplit("@", 1)
+    return urlunsplit(parts._replace(netloc=netloc[0].split(":", 1)[0] + ":****@" + netloc[1]))
+
+
+class CachedDocs(Lookups):
+    """all, filter and count over a view's `_docs(coll)`: the collection's documents by id, in
+    insertion order, from a per-process cache that is never handed out (SQLite, PostgreSQL)."""
+
+    def _docs(self, coll: str) -> dict[str, dict[str, Any]]:
+        raise NotImplementedError
+
+    def all(self, coll: str) -> list[dict[str, Any]]:
+        return [clone(d) for d in self._docs(coll).values()]
+
+    def filter(self, coll: str, predicate: Callable[[dict], bool]) -> list[dict[str, Any]]:
+        return [clone(d) for d in self._docs(coll).values() if predicate(d)]
+
+    def count(self, coll: str) -> int:
+        return len(self._docs(coll))
 
 
 # -- session names ----------------------------------------------------------------------------

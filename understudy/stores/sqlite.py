@@ -23,8 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from ..errors import StartupError, conflict
-from .base import ENGINE, Lookups, clone, highest_int
+from ..errors import conflict
+from .base import ENGINE, CachedDocs, StateUnavailable, clone, highest_int
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (space TEXT, api TEXT, coll TEXT, id TEXT, seq INTEGER, body TEXT,
@@ -62,8 +62,8 @@ class Database:
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.executescript(schema)  # with SQLite's own 30 s wait: other processes may be writing
-        except sqlite3.Error as error:
-            raise StartupError(f"cannot use {path} as the state: {unusable(path, error)}")
+        except sqlite3.Error as error:  # a folder, a missing folder, no permission, not a database
+            raise StateUnavailable(f"cannot use {path} as the state: {unusable(path, error)}") from None
         self.conn.execute("PRAGMA busy_timeout=0")  # from here we wait ourselves, in 0.1 ms steps (begin)
         self.lock = threading.RLock()
         self._checked = False  # the versions were read for the current request
@@ -243,19 +243,17 @@ class SqliteStore:
             conn.execute("INSERT INTO loaded VALUES (?, ?)", key)
 
 
-class SqliteView(Lookups):
+class SqliteView(CachedDocs):
     """The StoreView interface over SQLite."""
 
     def __init__(self, store: SqliteStore, api: str):
         self._store = store
         self._db = store.db
         self._key = (store.space, api)
-        self._ensured = False
 
     def _ensure(self) -> None:
-        if not self._ensured:
-            self._store.ensure(self._key[1])
-            self._ensured = True
+        """The fixtures are in (a cached check: a view may outlive a reset)."""
+        self._store.ensure(self._key[1])
 
     def _docs(self, coll: str) -> dict[str, dict[str, Any]]:
         """A collection's documents by id, in insertion order, from the cache (never handed out)."""
@@ -274,12 +272,6 @@ class SqliteView(Lookups):
         """Names this state as it is now, across sessions: caches derived from state key on it."""
         return self._key[0], self._db.generation()
 
-    def all(self, coll: str) -> list[dict[str, Any]]:
-        return [clone(d) for d in self._docs(coll).values()]
-
-    def filter(self, coll: str, predicate: Callable[[dict], bool]) -> list[dict[str, Any]]:
-        return [clone(d) for d in self._docs(coll).values() if predicate(d)]
-
     def get(self, coll: str, ident: Any) -> dict[str, Any] | None:
         self._ensure()
         docs = self._db.peek((*self._key, coll, "docs"))
@@ -289,9 +281,6 @@ class SqliteView(Lookups):
         rows = self._db.query("SELECT body FROM docs WHERE space = ? AND api = ? AND coll = ? AND id = ?",
                               (*self._key, coll, str(ident)))  # one row: no need to load them all
         return json.loads(rows[0][0]) if rows else None
-
-    def count(self, coll: str) -> int:
-        return len(self._docs(coll))
 
     @contextmanager
     def atomic(self):
@@ -385,6 +374,9 @@ class SqliteSessions:
         self.ttl = ttl_seconds
         self.max = max_sessions
         self.default = SqliteStore(db, fixtures)
+
+    def close(self) -> None:
+        self.db.conn.close()
 
     def store(self, name: str | None) -> SqliteStore:
         if name is None:
@@ -489,3 +481,7 @@ class SqliteJournal:
         self.pending = []
         with self.db.lock:
             self.db.conn.execute("DELETE FROM journal")
+
+    def close(self) -> None:
+        self.flush()
+        self.db.conn.close()

@@ -57,8 +57,12 @@ def throttle(user: dict) -> None:
         seen.update(doc)
 
     if store().update("rate_windows", user["id"], tick) is None:
-        store().insert("rate_windows", {"id": user["id"], "start": now, "count": 1})
-        seen.update(start=now, count=1)
+        try:
+            seen.update(store().insert("rate_windows", {"id": user["id"], "start": now, "count": 1}))
+        except ApiError as error:  # another worker or host counted the user's first request just now
+            if error.kind != "conflict":
+                raise
+            store().update("rate_windows", user["id"], tick)
     if seen["count"] > limit:
         retry = max(1, math.ceil(seen["start"] + window - now))
         raise ApiError("rate_limited", f"More than {limit} requests in {window:g} seconds; "

@@ -119,9 +119,12 @@ async def create_component(body):
     doc["contract_id"] = team["contract_id"]
     doc["attributes"].update(access="team", team_name=team["attributes"].get("name"))
     doc["attributes"].pop("whitelisted_contract_ids", None)
-    if any(c["attributes"]["name"] == doc["attributes"]["name"] for c in store().find("components", team_id=team["id"])):
-        raise conflict(f"Team {team['id']} already has a component named {doc['attributes']['name']}")
-    return jsonapi.respond(COMPONENT, jsonapi.insert(COMPONENT, doc), 201)
+    with store().atomic():  # one component per name in a team, on every worker and host
+        if any(c["attributes"]["name"] == doc["attributes"]["name"]
+               for c in store().find("components", team_id=team["id"])):
+            raise conflict(f"Team {team['id']} already has a component named {doc['attributes']['name']}")
+        component = jsonapi.insert(COMPONENT, doc)
+    return jsonapi.respond(COMPONENT, component, 201)
 
 
 async def update_component(component_id, body):

@@ -149,10 +149,11 @@ async def add_member(contract_id, body):
         raise not_found("User", user_id)
     first_member_is_owner(doc, roles)
     access.grantable(doc["tenant_id"], "contracts", roles, access.contract_permissions(doc), f"contract {contract_id}")
-    if access.roles_in("contract_members", "contract_id", contract_id, user_id) is not None:
-        raise conflict(f"User {user_id} is already a member of contract {contract_id}", id=user_id)
-    member = store().insert("contract_members", {"id": f"{contract_id}:{user_id}", "contract_id": contract_id,
-                                                 "user_id": user_id, "roles": roles})
+    with store().atomic():  # one membership per user, on every worker and host
+        if access.roles_in("contract_members", "contract_id", contract_id, user_id) is not None:
+            raise conflict(f"User {user_id} is already a member of contract {contract_id}", id=user_id)
+        member = store().insert("contract_members", {"id": f"{contract_id}:{user_id}", "contract_id": contract_id,
+                                                     "user_id": user_id, "roles": roles})
     return jsonapi.respond(CONTRACT_MEMBER, member, 201)
 
 

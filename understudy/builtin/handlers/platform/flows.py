@@ -260,10 +260,11 @@ async def create_snapshot(flow_id, body):
     step_id = str(body["data"].get("id"))
     snapshot_flow(flow_id, "workspaces.flow.edit", step_id)
     attributes, _ = jsonapi.incoming(SNAPSHOT, body)
-    if store().first("snapshots", flow_id=flow_id, step_id=step_id):
-        raise conflict(f"Step {step_id} already has a snapshot", id=step_id)
-    doc = store().insert("snapshots", {"id": f"{flow_id}:{step_id}", "flow_id": flow_id, "step_id": step_id,
-                                       "attributes": attributes})
+    with store().atomic():  # one snapshot per step, on every worker and host
+        if store().first("snapshots", flow_id=flow_id, step_id=step_id):
+            raise conflict(f"Step {step_id} already has a snapshot", id=step_id)
+        doc = store().insert("snapshots", {"id": f"{flow_id}:{step_id}", "flow_id": flow_id, "step_id": step_id,
+                                           "attributes": attributes})
     return jsonapi.respond(SNAPSHOT, doc, 201)
 
 

@@ -27,10 +27,12 @@ async def create_team(body):
         raise ApiError("validation", "A team needs a contract",
                                [Violation("body", "/data/relationships/contract", "is required")])
     access.contract(doc["contract_id"], "contracts.devTeam.edit")
-    if any(t["attributes"].get("name") == doc["attributes"].get("name")
-           for t in store().find("teams", contract_id=doc["contract_id"])):
-        raise conflict(f"A team named {doc['attributes'].get('name')} already exists")
-    return jsonapi.respond(TEAM, jsonapi.insert(TEAM, doc), 201)
+    with store().atomic():  # one team per name in a contract, on every worker and host
+        if any(t["attributes"].get("name") == doc["attributes"].get("name")
+               for t in store().find("teams", contract_id=doc["contract_id"])):
+            raise conflict(f"A team named {doc['attributes'].get('name')} already exists")
+        team = jsonapi.insert(TEAM, doc)
+    return jsonapi.respond(TEAM, team, 201)
 
 
 async def update_team(team_id, body):
@@ -48,11 +50,14 @@ def member_change(team_id: str, body: dict) -> tuple[dict, str]:
 
 
 async def add_member(team_id, body):
-    team, user_id = member_change(team_id, body)
-    if user_id in team.get("user_ids", []):
-        raise conflict(f"User {user_id} is already in team {team_id}", id=user_id)
-    team = store().update("teams", team_id, lambda d: d.setdefault("user_ids", []).append(user_id))
-    return jsonapi.respond(TEAM, team)
+    _, user_id = member_change(team_id, body)
+
+    def add(team: dict) -> None:  # checked on the stored team, in the update's own step
+        if user_id in team.get("user_ids", []):
+            raise conflict(f"User {user_id} is already in team {team_id}", id=user_id)
+        team.setdefault("user_ids", []).append(user_id)
+
+    return jsonapi.respond(TEAM, store().update("teams", team_id, add))
 
 
 async def remove_member(team_id, body):

@@ -53,10 +53,12 @@ async def create_user(body):
                                      "describe": "created through the API"})
     doc["attributes"].update(registered=jsonapi.now(), last_login=None)
     email = doc["attributes"]["email"].lower()
-    if any(u["attributes"]["email"].lower() == email for u in store().all("users")):
-        raise ApiError("conflict", f"A user with email {email} already exists",
-                               [Violation("body", "/data/attributes/email", "already exists")])
-    return jsonapi.respond(USER, jsonapi.insert(USER, doc), 201)
+    with store().atomic():  # one user per email, on every worker and host
+        if any(u["attributes"]["email"].lower() == email for u in store().all("users")):
+            raise ApiError("conflict", f"A user with email {email} already exists",
+                           [Violation("body", "/data/attributes/email", "already exists")])
+        user = jsonapi.insert(USER, doc)
+    return jsonapi.respond(USER, user, 201)
 
 
 async def disable_totp(user_id):

@@ -82,9 +82,10 @@ async def add_member(workspace_id, body):
     user_id = str(body["data"]["id"])
     if access.roles_in("contract_members", "contract_id", doc["contract_id"], user_id) is None:
         raise not_found("User", user_id)
-    if access.roles_in("workspace_members", "workspace_id", workspace_id, user_id) is not None:
-        raise conflict(f"User {user_id} is already a member of workspace {workspace_id}", id=user_id)
-    member = store().insert("workspace_members", member_doc(workspace_id, user_id, roles))
+    with store().atomic():  # one membership per user, on every worker and host
+        if access.roles_in("workspace_members", "workspace_id", workspace_id, user_id) is not None:
+            raise conflict(f"User {user_id} is already a member of workspace {workspace_id}", id=user_id)
+        member = store().insert("workspace_members", member_doc(workspace_id, user_id, roles))
     return jsonapi.respond(WORKSPACE_MEMBER, member)
 
 

@@ -105,8 +105,9 @@ def component_creator(res: Resource, prepare: Callable[[dict], dict] = dict):
         version = editable_version(body["versionId"])
         check_function_limit(version)
         fields = prepare({k: v for k, v in body.items() if k not in ("function", "arguments")})
-        res.check_unique({"id": None, **fields})  # before its function exists
-        doc = res.create({**fields, "functionId": new_function(body.get("function"))})
+        with store().atomic():
+            res.check_unique({"id": None, **fields})  # before its function exists
+            doc = res.create({**fields, "functionId": new_function(body.get("function"))})
         for argument in body.get("arguments", []):
             ARGUMENT.create({**argument, "commandId": doc["id"]})
         return ok(res.render(doc))
@@ -172,18 +173,22 @@ async def create_argument(body: dict):
     if command is None:
         raise bad_request("A command argument needs a commandId")
     editable_version(command["versionId"])
-    if mine("commandArguments", commandId=command["id"], name=body["name"]):
-        raise conflict()
-    return ok(ARGUMENT.render(ARGUMENT.create(body)))
+    with store().atomic():  # one argument per name in a command, on every worker and host
+        if mine("commandArguments", commandId=command["id"], name=body["name"]):
+            raise conflict()
+        argument = ARGUMENT.create(body)
+    return ok(ARGUMENT.render(argument))
 
 
 async def update_argument(id: str, body: dict):
     argument = ARGUMENT.find(id)
     editable_version(COMMAND.find(argument["commandId"])["versionId"])
-    if "name" in body and any(a["id"] != id for a in mine("commandArguments", commandId=argument["commandId"],
-                                                          name=body["name"])):
-        raise conflict()
-    return ok(ARGUMENT.render(ARGUMENT.update(id, body)))
+    with store().atomic():
+        if "name" in body and any(a["id"] != id for a in mine("commandArguments", commandId=argument["commandId"],
+                                                              name=body["name"])):
+            raise conflict()
+        argument = ARGUMENT.update(id, body)
+    return ok(ARGUMENT.render(argument))
 
 
 async def delete_argument(id: str):

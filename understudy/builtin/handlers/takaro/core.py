@@ -220,15 +220,17 @@ class Resource:
 
     def create(self, fields: Mapping[str, Any], ident: str | None = None) -> dict:
         doc = stamp({**self.defaults, **fields}, ident)
-        self.check_unique(doc)
-        store().insert(self.coll, doc)
+        with store().atomic():  # checked and stored in one step, on every worker and host
+            self.check_unique(doc)
+            store().insert(self.coll, doc)
         self.emit("create", doc)
         return doc
 
     def update(self, ident: Any, fields: Mapping[str, Any]) -> dict:
-        doc = {**self.find(ident), **fields, "updatedAt": now()}
-        self.check_unique(doc)
-        store().update(self.coll, ident, doc)
+        with store().atomic():
+            doc = {**self.find(ident), **fields, "updatedAt": now()}
+            self.check_unique(doc)
+            store().update(self.coll, ident, doc)
         self.emit("update", doc)
         return doc
 

@@ -31,10 +31,11 @@ async def get_ontology(ontology_name: str):
 async def create_ontology(body: dict):
     require_admin("create ontologies")
     name = body["ontology_name"]
-    if store().get("ontologies", name) is not None:
-        raise conflict(f"Ontology {name} already exists")
-    store().insert("ontologies", {"id": name, "description": body.get("description", ""),
-                                  "datasources": [], "concepts": [], "views": []})
+    with store().atomic():  # one ontology per name, on every worker and host
+        if store().get("ontologies", name) is not None:
+            raise conflict(f"Ontology {name} already exists")
+        store().insert("ontologies", {"id": name, "description": body.get("description", ""),
+                                      "datasources": [], "concepts": [], "views": []})
     return ok(f"Ontology {name} created")
 
 

@@ -52,15 +52,16 @@ async def list_apps(limit: int = 50, page: int = 1):
 
 async def create_app(body: dict):
     slug = body.get("slug") or common.slugify(body["name"])
-    if store().first("apps", slug=slug):
-        problems = Problems()
-        problems.add("slug", "The slug has already been taken")
-        problems.check()
     at = times.stamp()
     settings = {"name": body["name"], "callback": None, "from_email": None, "from_name": None,
                 "contact_name": None, "contact_email": None, **(body.get("settings") or {})}
-    app = store().insert("apps", {"id": common.new_id(), "slug": slug, "name": body["name"],
-                                  "settings": settings, "created_at": at, "updated_at": at})
+    with store().atomic():  # one app per slug, on every worker and host
+        if store().first("apps", slug=slug):
+            problems = Problems()
+            problems.add("slug", "The slug has already been taken")
+            problems.check()
+        app = store().insert("apps", {"id": common.new_id(), "slug": slug, "name": body["name"],
+                                      "settings": settings, "created_at": at, "updated_at": at})
     new_key(app["id"], "live", "Created with the app")
     new_key(app["id"], "test", "Created with the app")
     return common.created(present_app(app, with_token=True))

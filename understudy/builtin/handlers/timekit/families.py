@@ -115,16 +115,20 @@ def crud(coll: str):
         return common.listing([common.public(d) for d in common.owned(coll) if criteria.matches(d)], limit, page)
 
     async def create(body: dict):
-        fields = checked(family, {**dict.fromkeys(family.fields), **family.defaults(body), **writable(body)})
-        return common.created(common.public(common.insert(coll, fields)))
+        with store().atomic():  # unique fields checked and stored in one step, on every worker and host
+            fields = checked(family, {**dict.fromkeys(family.fields), **family.defaults(body), **writable(body)})
+            doc = common.insert(coll, fields)
+        return common.created(common.public(doc))
 
     async def get(**params):
         return common.ok(common.public(find(family, params[family.key])))
 
     async def update(body: dict, **params):
         doc = find(family, params[family.key], write=True)
-        fields = checked(family, writable(body), doc["id"])
-        return common.ok(common.public(common.change(coll, doc["id"], fields)))
+        with store().atomic():
+            fields = checked(family, writable(body), doc["id"])
+            doc = common.change(coll, doc["id"], fields)
+        return common.ok(common.public(doc))
 
     async def delete(**params):
         store().delete(coll, find(family, params[family.key], write=True)["id"])

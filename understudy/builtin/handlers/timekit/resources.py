@@ -58,15 +58,16 @@ async def get_resource(id: str):
 
 async def create_resource(body: dict):
     problems = Problems()
-    check(body, problems)
-    problems.check()
-    fields = {k: body.get(k) for k in CREATE_FIELDS}
-    resource = common.insert("resources", {
-        **fields, "tags": fields["tags"] or [], "meta": fields["meta"] or {},
-        "availability_constraints": fields["availability_constraints"] or [],
-        "password": body.get("password") or secrets.token_urlsafe(12),
-        "api_token": secrets.token_urlsafe(24),
-    })
+    with store().atomic():  # one resource per email, on every worker and host
+        check(body, problems)
+        problems.check()
+        fields = {k: body.get(k) for k in CREATE_FIELDS}
+        resource = common.insert("resources", {
+            **fields, "tags": fields["tags"] or [], "meta": fields["meta"] or {},
+            "availability_constraints": fields["availability_constraints"] or [],
+            "password": body.get("password") or secrets.token_urlsafe(12),
+            "api_token": secrets.token_urlsafe(24),
+        })
     common.insert("calendars", {**NEW_CALENDAR, "resource_id": resource["id"], "provider_id": None})
     return common.created(present(resource))
 
@@ -74,9 +75,10 @@ async def create_resource(body: dict):
 async def update_resource(id: str, body: dict):
     common.target("resources", id, "Resource")
     problems = Problems()
-    check(body, problems, id)
-    problems.check()
-    resource = common.change("resources", id, {k: body[k] for k in UPDATE_FIELDS if k in body})
+    with store().atomic():
+        check(body, problems, id)
+        problems.check()
+        resource = common.change("resources", id, {k: body[k] for k in UPDATE_FIELDS if k in body})
     return common.ok(present(resource))
 
 
