@@ -57,7 +57,7 @@ def serve(tmp_path, monkeypatch, capsys):
     """`understudy serve ARGS` in process, with the server itself left out: (exit code, output)."""
     import uvicorn
 
-    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, *args, **kwargs: None)
     monkeypatch.chdir(tmp_path)
 
     def run(files: dict[str, str], *args: str) -> tuple[int, str]:
