@@ -46,6 +46,8 @@ class FastOperation(AsyncOperation):
         consumes = [c.lower() for c in operation.consumes]
         self.default_mime = consumes[0] if consumes else "application/json"
         self.takes_forms = any(c in FORM_CONTENT_TYPES for c in consumes)
+        # A generated handler reads what validation parsed from the scope: no arguments to map.
+        self.reads_scope = bool(getattr(raw, "reads_scope", False))
 
     @classmethod
     def from_operation(cls, operation, *, pythonic_params: bool, jsonifier) -> "FastOperation":
@@ -55,6 +57,8 @@ class FastOperation(AsyncOperation):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
         parsed = scope.get(PARAMS_SCOPE_KEY)
         mime = split_content_type(extract_content_type(scope["headers"]))[0] or self.default_mime
+        if self.reads_scope:
+            return await self.respond(await self._fn(), scope, receive, send)
         if parsed is None or (self.takes_forms and mime in FORM_CONTENT_TYPES):
             try:
                 return await super().__call__(scope, receive, send)  # Connexion's own path: files
@@ -69,6 +73,9 @@ class FastOperation(AsyncOperation):
             result = await self._fn(**kwargs)
         else:
             result = await run_in_threadpool(self._fn, **kwargs)
+        await self.respond(result, scope, receive, send)
+
+    async def respond(self, result: Any, scope: Scope, receive: Receive, send: Send) -> None:
         if isinstance(result, Response):
             response = result
         elif isinstance(result, ConnexionResponse):
