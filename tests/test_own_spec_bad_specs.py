@@ -11,6 +11,7 @@ import time
 import pytest
 from starlette.testclient import TestClient
 
+from conftest import TEST_CONFIG
 from understudy.app import create_app
 from understudy.cli import main
 
@@ -64,7 +65,7 @@ def serve(tmp_path, monkeypatch, capsys):
         for name, text in files.items():
             (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
             (tmp_path / name).write_text(text, encoding="utf-8")
-        code = main(["serve", *args, "--workers", "1"])
+        code = main(["serve", *args, "--workers", "1", "--port", "0"])  # any free port: tests run at once
         captured = capsys.readouterr()
         return code, captured.out + captured.err
     return run
@@ -153,7 +154,7 @@ paths:
 def odd(tmp_path_factory):
     path = tmp_path_factory.mktemp("odd") / "odd.yaml"
     path.write_text(SERVED, encoding="utf-8")
-    with TestClient(create_app({"specs": [str(path)], "validate_responses": True}),
+    with TestClient(create_app({**TEST_CONFIG, "specs": [str(path)]}),
                     raise_server_exceptions=False) as client:
         yield client
 

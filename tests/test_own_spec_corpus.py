@@ -17,6 +17,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from contract import CASES
+from conftest import TEST_CONFIG
 from understudy.app import create_app
 from understudy.spec import load_spec
 
@@ -43,7 +44,7 @@ class Served:
 
     def __init__(self, path: Path):
         self.path, self.name = path, NAMES[path]
-        self.app = create_app({"specs": [str(path)], "validate_responses": True, "journal_size": 50})
+        self.app = create_app({**TEST_CONFIG, "specs": [str(path)], "journal_size": 50})
         self.api = next(iter(self.app.apis))
         self.client = TestClient(self.app, raise_server_exceptions=False, follow_redirects=False)
         self.probe = Probe(self.app, self.client, load_spec(path))

@@ -12,6 +12,7 @@ import uuid
 import pytest
 from starlette.testclient import TestClient
 
+from conftest import TEST_CONFIG
 from understudy.app import create_app
 from understudy.generated import infer
 from understudy.spec import load_spec
@@ -220,13 +221,13 @@ def shop_file(tmp_path_factory):
 
 
 def client_for(path, **config) -> TestClient:
-    return TestClient(create_app({"specs": [str(path)], "validate_responses": True, **config}),
+    return TestClient(create_app({**TEST_CONFIG, "specs": [str(path)], **config}),
                       raise_server_exceptions=False)
 
 
 @pytest.fixture(scope="module")
 def shop_app(shop_file):
-    return create_app({"specs": [str(shop_file)], "validate_responses": True})
+    return create_app({**TEST_CONFIG, "specs": [str(shop_file)]})
 
 
 @pytest.fixture
