@@ -45,6 +45,15 @@ def postgres_database(name: str) -> str:
     return urlunsplit(urlsplit(POSTGRES)._replace(path="/" + name))
 
 
+def own_state(tmp_path, name: str) -> str | None:
+    """A state of this pass's store that no other test shares (memory: the app's own)."""
+    if STORE == "sqlite":
+        return str(tmp_path / "state.sqlite")
+    if STORE == "postgres":
+        return postgres_database(f"understudy_{name}_{WORKER}")
+    return None
+
+
 if STORE == "sqlite":
     # The whole suite against the SQLite store the workers share (one file per test process).
     TEST_CONFIG["state"] = os.path.join(tempfile.mkdtemp(prefix="understudy-tests-"), "state.sqlite")

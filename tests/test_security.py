@@ -24,7 +24,7 @@ import pytest
 import requests
 from starlette.testclient import TestClient
 
-from conftest import FIXTURES, TEST_CONFIG, basic
+from conftest import FIXTURES, TEST_CONFIG, basic, own_state
 from platform_helpers import C1, CODE_COMMAND, CRM_COMMAND, GLOBEX_FLOW, USERS, W1, W2, W3, auth, doc, rel
 from platform_helpers import auth as platform_auth
 from takaro_support import A, SERVER_7D2D, bearer
@@ -539,8 +539,8 @@ def test_an_overlong_url_is_the_apis_own_414_on_the_wire(socket_server, size):
     assert f"{len('/timekit/v2/bookings?search=') + size} bytes" in response.json()["error"]
 
 
-def test_an_evicted_session_is_announced(caplog):
-    with client_for({"apis": ["tiikr"], "max_sessions": 2}) as c:
+def test_an_evicted_session_is_announced(caplog, tmp_path):
+    with client_for({"apis": ["tiikr"], "max_sessions": 2, "state": own_state(tmp_path, "evicted")}) as c:
         answers = [c.get("/tiikr/api/v1/test", headers={**TIIKR, "X-Understudy-Session": f"s{i}"}) for i in range(3)]
         sessions = c.get("/__understudy/sessions").json()["sessions"]
     assert [a.headers.get("x-understudy-session-evicted") for a in answers] == [None, None, "s0"]
