@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import os
 import tempfile
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -67,7 +68,14 @@ elif STORE != "memory":
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `once` do not depend on the store: a pass on another store leaves them out."""
+    """Tests marked `once` do not depend on the store: a pass on another store leaves them out.
+    Two tests with one id would run once under xdist: refused (Schemathesis' per-operation items
+    under a pytest that names them by their function alone)."""
+    seen = Counter(item.nodeid for item in items)
+    twice = sorted(nodeid for nodeid, count in seen.items() if count > 1)
+    if twice:
+        raise pytest.UsageError(f"{len(twice)} test ids name several tests (xdist would run one of each), "
+                                f"e.g. {twice[0]}: pytest {pytest.__version__} with this Schemathesis; see pyproject.toml")
     if STORE == "memory":
         return
     kept = [item for item in items if item.get_closest_marker("once") is None]
