@@ -10,6 +10,7 @@ import re
 import socket
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timezone
 from typing import Any, Mapping
 from pathlib import Path
@@ -209,9 +210,8 @@ class Understudy:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    def base_url(self, scope: Scope, mount: Mount) -> str:
-        headers = Headers(scope=scope)
-        host = headers.get("host")
+    def base_url(self, scope: Scope, mount: Mount, headers: Headers | None = None) -> str:
+        host = (headers if headers is not None else Headers(scope=scope)).get("host")
         if not host:
             server = scope.get("server") or (self.config["host"], self.config["port"])
             host = f"{server[0]}:{server[1]}"
@@ -225,7 +225,7 @@ class Understudy:
         session = headers.get(SESSION_HEADER)
         ctx = RequestContext(
             api=mount.name, store=self.store.view(mount.name), config=self.config,
-            base_url=self.base_url(scope, mount), headers=headers, session=session,
+            base_url=self.base_url(scope, mount, headers), headers=headers, session=session,
         )
         ctx.take_rule = lambda operation_id: self.rules.take(
             mount.name, self.short_operation_id(mount, operation_id), scope["method"], scope["path"], session)
@@ -370,14 +370,25 @@ def without_trailing_slash(scope: Scope, base_path: str) -> Scope:
 
 def with_aliases_resolved(scope: Scope, base_path: str, aliases: dict[str, str]) -> Scope:
     """The same request on the documented path when it used a known mistaken form."""
-    for mistaken, documented in aliases.items():
-        method, _, template = mistaken.partition(" ")
-        pattern = re.sub(r"\\\{([^}]+)\\\}", r"(?P<\1>[^/]+)", re.escape(base_path + template))
-        found = re.fullmatch(pattern, scope["path"]) if scope["method"] == method else None
+    if not aliases:
+        return scope
+    for method, pattern, documented in compiled_aliases(base_path, tuple(aliases.items())):
+        found = pattern.fullmatch(scope["path"]) if scope["method"] == method else None
         if found:
             path = base_path + documented.format(**found.groupdict())
             return {**scope, "path": path, "raw_path": path.encode("latin-1")}
     return scope
+
+
+@lru_cache(maxsize=64)
+def compiled_aliases(base_path: str, aliases: tuple[tuple[str, str], ...]) -> list[tuple[str, re.Pattern, str]]:
+    """(method, path pattern, documented path) of each alias, compiled once per mount."""
+    compiled = []
+    for mistaken, documented in aliases:
+        method, _, template = mistaken.partition(" ")
+        pattern = re.sub(r"\\\{([^}]+)\\\}", r"(?P<\1>[^/]+)", re.escape(base_path + template))
+        compiled.append((method, re.compile(pattern), documented))
+    return compiled
 
 
 def configure(config: Mapping[str, Any] | None = None) -> tuple[Config, list[ApiDefinition]]:

@@ -46,10 +46,13 @@ def find(coll: str, **secrets: str) -> dict | None:
     """The document of the current API's `coll` whose fields equal every secret: `matching` over
     the store, without copying the documents that do not match. Every document is compared in
     full, so the time taken does not tell which part was wrong."""
+    wanted = [(field, value.encode("utf-8") if isinstance(value, str) else value)
+              for field, value in secrets.items()]
+
     def fits(doc: dict) -> bool:
         ok = True
-        for field, value in secrets.items():
-            ok &= same(str(doc.get(field, "")), value)
+        for field, value in wanted:
+            ok &= hmac.compare_digest(str(doc.get(field, "")).encode("utf-8"), value)
         return ok
 
     found = store().filter(coll, fits)
@@ -114,8 +117,8 @@ class AuthOperation:
                 if name not in self.api.verifiers:
                     raise RuntimeError(f"{self.api.name}: no verifier for security scheme {name!r}")
 
-    def authenticate(self, scope: Scope) -> Any:
-        headers = Headers(scope=scope)
+    def authenticate(self, scope: Scope, headers: Headers | None = None) -> Any:
+        headers = headers if headers is not None else Headers(scope=scope)
         query = QueryParams(scope.get("query_string", b""))
         cookies = cookie_parser(headers.get("cookie", ""))
         info = RequestInfo(scope["method"], scope["path"], headers, query, cookies, self.spec_operation)
@@ -146,7 +149,8 @@ class AuthOperation:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.requirements:
-            current().principal = self.authenticate(scope)
+            ctx = current()
+            ctx.principal = self.authenticate(scope, ctx.headers)
         await self.next_app(scope, receive, send)
 
 

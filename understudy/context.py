@@ -7,6 +7,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from starlette.datastructures import QueryParams
+
 from .stores import StoreView
 
 
@@ -22,6 +24,7 @@ class RequestContext:
     take_rule: Callable[[str], Any] | None = None  # a session control for this operation, if any
     extras: dict[str, Any] = field(default_factory=dict)  # API-specific per-request values
     scope: Any = None  # the ASGI scope, once routing found the operation
+    query: Any = None  # starlette QueryParams of the request, parsed on first use (query_params())
 
 
 _current: ContextVar[RequestContext] = ContextVar("understudy_request")
@@ -58,3 +61,11 @@ def settings() -> Any:
 def header(name: str, default: str | None = None) -> str | None:
     headers = _current.get().headers
     return headers.get(name, default) if headers is not None else default
+
+
+def query_params() -> Any:
+    """The request's query parameters (starlette QueryParams), parsed once per request."""
+    ctx = _current.get()
+    if ctx.query is None:
+        ctx.query = QueryParams((ctx.scope or {}).get("query_string", b""))
+    return ctx.query

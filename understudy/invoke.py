@@ -47,6 +47,15 @@ class FastOperation(AsyncOperation):
         self.default_mime = consumes[0] if consumes else "application/json"
         self.takes_forms = any(c in FORM_CONTENT_TYPES for c in consumes)
 
+    def arguments_of(self, parsed: tuple, body: Any, scope: Scope, mime: str | None = None) -> dict:
+        """The handler's arguments, mapped as Connexion maps them."""
+        if mime is None:
+            mime = split_content_type(extract_content_type(scope["headers"]))[0] or self.default_mime
+        query, path = parsed
+        return get_arguments(self.operation, path_params=path, query_params=query, body=body, files={},
+                             arguments=self.arguments, has_kwargs=self.has_kwargs, sanitize=self.sanitize,
+                             content_type=mime)
+
     @classmethod
     def from_operation(cls, operation, *, pythonic_params: bool, jsonifier) -> "FastOperation":
         return cls(operation.function, jsonifier=jsonifier, operation_id=operation.operation_id,
@@ -54,17 +63,18 @@ class FastOperation(AsyncOperation):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
         parsed = scope.get(PARAMS_SCOPE_KEY)
-        mime = split_content_type(extract_content_type(scope["headers"]))[0] or self.default_mime
-        if parsed is None or (self.takes_forms and mime in FORM_CONTENT_TYPES):
-            try:
-                return await super().__call__(scope, receive, send)  # Connexion's own path: files
-            except MultiPartException as error:
-                raise ApiError("malformed", "Request body could not be parsed",
-                               [Violation("body", "", error.message)])
-        query, path = parsed
-        kwargs = get_arguments(self.operation, path_params=path, query_params=query,
-                               body=scope.get(BODY_SCOPE_KEY), files={}, arguments=self.arguments,
-                               has_kwargs=self.has_kwargs, sanitize=self.sanitize, content_type=mime)
+        body = scope.get(BODY_SCOPE_KEY)
+        if parsed is not None and not parsed[0] and not parsed[1] and body is None and not self.takes_forms:
+            kwargs = {} if not self.arguments and not self.has_kwargs else self.arguments_of(parsed, body, scope)
+        else:
+            mime = split_content_type(extract_content_type(scope["headers"]))[0] or self.default_mime
+            if parsed is None or (self.takes_forms and mime in FORM_CONTENT_TYPES):
+                try:
+                    return await super().__call__(scope, receive, send)  # Connexion's own path: files
+                except MultiPartException as error:
+                    raise ApiError("malformed", "Request body could not be parsed",
+                                   [Violation("body", "", error.message)])
+            kwargs = self.arguments_of(parsed, body, scope, mime)
         if self.is_async:
             result = await self._fn(**kwargs)
         else:

@@ -92,6 +92,9 @@ class ValidationOperation:
 
     # -- parameters ----------------------------------------------------------------------
     def parameter_violations(self, scope: Scope) -> list[Violation]:
+        if not self.params and not scope.get("query_string"):  # nothing to parse or check
+            scope[PARAMS_SCOPE_KEY] = ({}, dict(scope.get("path_params") or {}))
+            return []
         request = ConnexionRequest(scope, uri_parser=self.uri_parser)
         query = request.query_params
         path = request.path_params

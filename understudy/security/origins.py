@@ -91,10 +91,32 @@ def cors(app: ASGIApp, origins: Origins, is_admin: Callable[[str], bool], expose
     for_apis, for_admin = middleware(origins.api), middleware(origins.admin)
 
     async def by_path(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not any(name == b"origin" for name, _ in scope["headers"]):
+            await app(scope, receive, vary_origin(send))  # no Origin: what CORSMiddleware does, cheaper
+            return
         chosen = for_admin if scope["type"] == "http" and is_admin(scope["path"]) else for_apis
         await chosen(scope, receive, send)
 
     return by_path
+
+
+def vary_origin(send: Send) -> Send:
+    """`send` adding `Origin` to the response's Vary (its values joined in the first Vary header),
+    as CORSMiddleware does for a request without an Origin."""
+    async def sending(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers") or [])
+            varies = [i for i, (name, _) in enumerate(headers) if name.lower() == b"vary"]
+            if varies:
+                joined = b", ".join([headers[i][1] for i in varies] + [b"Origin"])
+                headers[varies[0]] = (b"vary", joined)
+                headers = [h for i, h in enumerate(headers) if i not in varies[1:]]
+            else:
+                headers.append((b"vary", b"Origin"))
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return sending
 
 
 def cross_origin(origin: str) -> ApiError:
