@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ..errors import conflict
+from ..responses import dumps
 from .base import ENGINE, CachedDocs, StateUnavailable, clone, highest_int, matches
 
 SCHEMA = """
@@ -72,6 +73,7 @@ class Database:
         self._generation = 0
         self._cache: dict[tuple, tuple[tuple[int, int], Any]] = {}
         self._atomic = False  # inside atomic(): writes join its transaction
+        self.serial = 0  # moves whenever what was checked may be re-read (a request, a reset...)
 
     def query(self, sql: str, args: tuple = ()) -> list[tuple]:
         with self.lock:
@@ -81,6 +83,7 @@ class Database:
         """A request starts: what other processes committed before it must be seen, so the next
         read checks data_version again (later reads of the same request reuse that check)."""
         self._checked = False
+        self.serial += 1
 
     def _refresh(self) -> None:
         """Read the collections' versions again if another process committed since we last did."""
@@ -181,6 +184,7 @@ class Database:
             self.begin()
             self._atomic = True
             self._checked = False  # read what was committed up to BEGIN
+            self.serial += 1
             try:
                 yield
             except BaseException:
@@ -202,6 +206,7 @@ class Database:
         """Read every version again on the next read (after a change to many of them)."""
         self._data_version = None
         self._checked = False
+        self.serial += 1
 
 
 class SqliteStore:
@@ -250,10 +255,14 @@ class SqliteView(CachedDocs):
         self._store = store
         self._db = store.db
         self._key = (store.space, api)
+        self._ensured = -1
 
     def _ensure(self) -> None:
-        """The fixtures are in (a cached check: a view may outlive a reset)."""
-        self._store.ensure(self._key[1])
+        """The fixtures are in (a cached check: a view may outlive a reset), checked once for
+        as long as the versions a request read stay the ones it reads (Database.serial)."""
+        if self._ensured != self._db.serial:
+            self._store.ensure(self._key[1])
+            self._ensured = self._db.serial
 
     def _docs(self, coll: str) -> dict[str, dict[str, Any]]:
         """A collection's documents by id, in insertion order, from the cache (never handed out)."""
@@ -445,7 +454,7 @@ class SqliteJournal:
         self.scheduled = False
 
     def record(self, entry: dict[str, Any]) -> None:
-        self.pending.append(json.dumps(entry))
+        self.pending.append(dumps(entry).decode("utf-8"))
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
