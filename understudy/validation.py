@@ -70,7 +70,9 @@ def fast_validator(schema: dict) -> Any:
     except ImportError:
         return None
     try:
-        plain = as_draft4(schema, set())
+        # Connexion adds the spec's components beside a schema for its $refs; ours are inlined
+        # (a $ref left makes as_draft4 refuse), so they are not part of what is checked.
+        plain = as_draft4({k: v for k, v in schema.items() if k != "components"}, set())
         if plain is None:
             return None
         formats = {name: (lambda value, name=name: FORMATS.conforms(value, name)) for name in formats_in(plain)}
