@@ -26,7 +26,7 @@ from .apiapp import build_api_app, load_spec, merge_path_parameters
 from .challenge import NoChallengeForScripts
 from .config import DEFAULTS, Config, build_config
 from .credentials import listed
-from .context import RequestContext, reset_current, set_current
+from .context import RequestContext, RequestHeaders, reset_current, set_current
 from .controls import RAW_SEND, Rules
 from .docs import public_spec
 from .errors import DEFAULT_STATUS, ApiError, Violation
@@ -221,14 +221,15 @@ class Understudy:
     async def call_api(self, mount: Mount, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         self.sessions.begin_request()
-        headers = Headers(scope=scope)
+        headers = RequestHeaders(scope=scope)
         session = headers.get(SESSION_HEADER)
         ctx = RequestContext(
             api=mount.name, store=self.store.view(mount.name), config=self.config,
             base_url=self.base_url(scope, mount, headers), headers=headers, session=session,
         )
         ctx.take_rule = lambda operation_id: self.rules.take(
-            mount.name, self.short_operation_id(mount, operation_id), scope["method"], scope["path"], session)
+            mount.name, operation_id, scope["method"], scope["path"], session,
+            lambda: self.short_operation_id(mount, operation_id))
         token = set_current(ctx)
         state: dict[str, Any] = {"status": None}
         announce: dict[str, str] = {}  # headers the engine adds (a session evicted)

@@ -7,7 +7,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from starlette.datastructures import QueryParams
+from starlette.datastructures import Headers, QueryParams
 
 from .stores import StoreView
 
@@ -69,3 +69,33 @@ def query_params() -> Any:
     if ctx.query is None:
         ctx.query = QueryParams((ctx.scope or {}).get("query_string", b""))
     return ctx.query
+
+
+class RequestHeaders(Headers):
+    """starlette's Headers of a request, whose lookups by name (`get`, `[]`, `in`) read a dict
+    made on the first one instead of scanning every header each time (the first value of a
+    repeated header, as Headers answers)."""
+
+    _first: dict[bytes, bytes] | None = None
+
+    def _lookup(self) -> dict[bytes, bytes]:
+        first = self._first
+        if first is None or len(self._list) != self._size:  # headers added since: read them again
+            first = {}
+            for key, value in self._list:
+                first.setdefault(key, value)
+            self._first, self._size = first, len(self._list)
+        return first
+
+    def __getitem__(self, key: str) -> str:
+        value = self._lookup().get(key.lower().encode("latin-1"))
+        if value is None:
+            raise KeyError(key)
+        return value.decode("latin-1")
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self._lookup().get(key.lower().encode("latin-1"))
+        return default if value is None else value.decode("latin-1")
+
+    def __contains__(self, key: Any) -> bool:
+        return isinstance(key, str) and key.lower().encode("latin-1") in self._lookup()

@@ -239,9 +239,14 @@ class Rules:
     def delete(self, ident: str) -> bool:
         return self.view.delete(self.COLLECTION, ident)
 
-    def take(self, api: str, operation_id: str, method: str, path: str, session: str | None):
+    def take(self, api: str, operation_id: str, method: str, path: str, session: str | None, short=None):
+        """The preference of the first rule that matches the call and has uses left (one use
+        taken), or None; `short()`, when given, names the operation as the spec writes it (only
+        worked out when there are rules)."""
         if not self.view.count(self.COLLECTION):
             return None
+        if short is not None:
+            operation_id = short()
         for rule in self.all():
             if not matches(rule, api, operation_id, method, path, session):
                 continue

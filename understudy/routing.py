@@ -56,11 +56,15 @@ def _segment_pattern(segment: str) -> re.Pattern:
     return re.compile("".join(parts) + re.escape(segment[last:]) + "$")
 
 
+RESOLVED_KEPT = 1024  # (method, path) -> route: a client repeats its paths
+
+
 class RouteTable:
     def __init__(self, paths: dict[str, Any]):
         """`paths`: the spec's `paths` object (templates relative to the API's base path)."""
         self.root = _Node()
         self.routes: list[Route] = []
+        self._resolved: dict[tuple[str, str], tuple[Route, str, dict[str, str]]] = {}
         for order, (template, item) in enumerate(paths.items()):
             methods = tuple(m.upper() for m in HTTP_METHODS if isinstance(item, dict) and m in item)
             route = Route(template, methods, order, tuple(PARAMETER.findall(template)))
@@ -125,7 +129,19 @@ class RouteTable:
 
     def resolve(self, method: str, path: str) -> tuple[Route, str, dict[str, str]]:
         """(route, the method it serves the request with, path parameters), or NoRoute /
-        MethodNotAllowed. HEAD is served by GET where the spec declares no HEAD."""
+        MethodNotAllowed. HEAD is served by GET where the spec declares no HEAD. The paths last
+        resolved are remembered (RESOLVED_KEPT)."""
+        key = (method, path)
+        found = self._resolved.get(key)
+        if found is None:
+            found = self._resolve(method, path)
+            if len(self._resolved) >= RESOLVED_KEPT:
+                self._resolved.clear()
+            self._resolved[key] = found
+        route, wanted, params = found
+        return route, wanted, dict(params)
+
+    def _resolve(self, method: str, path: str) -> tuple[Route, str, dict[str, str]]:
         candidates = self.most_specific(path)
         if not candidates:
             raise NoRoute(path)
