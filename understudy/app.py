@@ -131,7 +131,7 @@ class Understudy:
         self.fronts = upstream.fronts(self.mounts, config, self.store.view(ENGINE))  # --upstream, --replay
         expose = sorted({h for api in apis for h in api.expose_headers})
         self.asgi = security.guard(NoChallengeForScripts(self.dispatch), config, is_admin=self.is_admin_path,
-                                   refuse=self.refuse, expose=expose + [EVICTED_HEADER])
+                                   refuse=self.refuse, expose=expose + [EVICTED_HEADER], plain=self.dispatch)
 
     # -- routing --------------------------------------------------------------------------
     def mount_for(self, path: str) -> Mount | None:

@@ -287,8 +287,12 @@ class SqliteView(CachedDocs):
         if docs is not None:
             doc = docs.get(str(ident))
             return clone(doc) if doc is not None else None
-        rows = self._db.query("SELECT body FROM docs WHERE space = ? AND api = ? AND coll = ? AND id = ?",
-                              (*self._key, coll, str(ident)))  # one row: no need to load them all
+        doc = self._db.cached((*self._key, coll, "doc", str(ident)), lambda: self._row(coll, ident))
+        return clone(doc) if doc is not None else None  # one row: no need to load them all
+
+    def _row(self, coll: str, ident: Any) -> dict[str, Any] | None:
+        rows = self._db.conn.execute("SELECT body FROM docs WHERE space = ? AND api = ? AND coll = ? AND id = ?",
+                                     (*self._key, coll, str(ident))).fetchall()
         return json.loads(rows[0][0]) if rows else None
 
     @contextmanager
