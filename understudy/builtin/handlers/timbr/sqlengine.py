@@ -497,6 +497,12 @@ def database(doc: dict, version: tuple) -> Database:
         return found
 
 
+def built(version: tuple, ontology: str) -> Database | None:
+    """The database already built for the ontology in this state of the store, if any."""
+    with _cache_lock:
+        return _cache.get((version, ontology))
+
+
 def forget(ontology: str) -> bool:
     """Drop one ontology's databases (the `clear_cache` call); True when one was cached."""
     with _cache_lock:
