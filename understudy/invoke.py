@@ -18,14 +18,14 @@ from connexion.decorators.response import AsyncResponseDecorator
 from connexion.frameworks.starlette import Starlette as StarletteFramework
 from connexion.lifecycle import ConnexionResponse
 from connexion.http_facts import FORM_CONTENT_TYPES
-from connexion.utils import extract_content_type, split_content_type
+from connexion.utils import split_content_type
 from starlette.formparsers import MultiPartException
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from .errors import ApiError, Violation
-from .validation import BODY_SCOPE_KEY, PARAMS_SCOPE_KEY
+from .validation import BODY_SCOPE_KEY, PARAMS_SCOPE_KEY, extract_content_type
 
 
 def unwrapped(function):

@@ -15,14 +15,23 @@ from connexion.datastructures import MediaTypeDict
 from connexion.json_schema import Draft4RequestValidator
 from connexion.lifecycle import ConnexionRequest
 from connexion.middleware.abstract import RoutedAPI, RoutedMiddleware
-from connexion.utils import boolean, extract_content_type, split_content_type
+from connexion.utils import boolean, split_content_type
 from jsonschema import Draft4Validator
-from starlette.requests import Request
+from starlette.requests import Request, cookie_parser
 from starlette.types import Receive, Scope, Send
 
+from .context import RequestHeaders
 from .errors import ApiError, Violation
 
 FORMATS = Draft4Validator.FORMAT_CHECKER
+
+
+def extract_content_type(headers: list[tuple[bytes, bytes]]) -> str | None:
+    """The request's Content-Type (the first), as Connexion's helper of that name answers it."""
+    for key, value in headers:
+        if key.lower() == b"content-type":
+            return value.decode("latin-1")
+    return None
 BODY_SCOPE_KEY = "understudy.body"
 PARAMS_SCOPE_KEY = "understudy.params"  # (query, path) as Connexion's URI parser resolved them
 
@@ -164,6 +173,8 @@ class ValidationOperation:
              compile(p.get("schema", {})))
             for p in operation.parameters
         ]
+        self.in_uri = any(where in ("query", "path") for where, *_ in self.params)
+        self.in_cookie = any(where == "cookie" for where, *_ in self.params)
         self.consumes = [c.lower() for c in operation.consumes]
         self.consumes_dict = MediaTypeDict([(c, None) for c in self.consumes])
         request_body = operation.request_body
@@ -176,15 +187,16 @@ class ValidationOperation:
 
     # -- parameters ----------------------------------------------------------------------
     def parameter_violations(self, scope: Scope) -> list[Violation]:
-        if not self.params and not scope.get("query_string"):  # nothing to parse or check
-            scope[PARAMS_SCOPE_KEY] = ({}, dict(scope.get("path_params") or {}))
-            return []
-        request = ConnexionRequest(scope, uri_parser=self.uri_parser)
-        query = request.query_params
-        path = request.path_params
+        if self.in_uri or scope.get("query_string"):
+            request = ConnexionRequest(scope, uri_parser=self.uri_parser)
+            query, path = request.query_params, request.path_params
+        else:  # nothing for the URI parser: what it would answer
+            query, path = {}, dict(scope.get("path_params") or {})
         scope[PARAMS_SCOPE_KEY] = (query, path)
-        headers = request.headers
-        cookies = request.cookies
+        if not self.params:
+            return []
+        headers = RequestHeaders(scope=scope)
+        cookies = cookie_parser(headers.get("cookie", "")) if self.in_cookie else {}
         found: list[Violation] = []
         for where, name, required, schema, validator in self.params:
             if where == "query":
