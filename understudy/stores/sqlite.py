@@ -40,6 +40,12 @@ CREATE TABLE IF NOT EXISTS versions (space TEXT, api TEXT, coll TEXT, v INTEGER,
 INSERT OR IGNORE INTO meta VALUES ('generation', 0);
 """
 WHOLE = "*"  # the version of a whole space and API: bumped by reset and by copying the fixtures in
+# A write moves the versions of what it touched and the generation; SQLite 3.35+ answers the new
+# values in the same statement (older ones: read them after).
+RETURNING = " RETURNING v" if sqlite3.sqlite_version_info >= (3, 35) else ""
+BUMP_VERSION = "INSERT INTO versions VALUES (?, ?, ?, 1) ON CONFLICT DO UPDATE SET v = v + 1" + RETURNING
+BUMP_GENERATION = ("UPDATE meta SET value = value + 1 WHERE key = 'generation'"
+                   + (" RETURNING value" if RETURNING else ""))
 JOURNAL_SCHEMA = "CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT);"
 
 
@@ -150,12 +156,13 @@ class Database:
             outermost = not self._atomic
             if outermost:
                 self.begin()
+            moved = {}
             try:
                 yield self.conn
                 for key in touched:
-                    self.conn.execute("INSERT INTO versions VALUES (?, ?, ?, 1) ON CONFLICT DO UPDATE SET v = v + 1", key)
+                    moved[key] = self.conn.execute(BUMP_VERSION, key).fetchall()
                 if touched:
-                    self.conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+                    generation = self.conn.execute(BUMP_GENERATION).fetchall()
             except BaseException:
                 if outermost:
                     self.conn.execute("ROLLBACK")
@@ -164,10 +171,11 @@ class Database:
             if any(key[2] == WHOLE for key in touched):
                 self.forget_versions()  # many keys moved: read them all on the next read
             for key in touched:
-                self._versions[key] = self.conn.execute(
-                    "SELECT v FROM versions WHERE space = ? AND api = ? AND coll = ?", key).fetchone()[0]
+                self._versions[key] = (moved[key] or self.conn.execute(
+                    "SELECT v FROM versions WHERE space = ? AND api = ? AND coll = ?", key).fetchall())[0][0]
             if touched:
-                self._generation = self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+                self._generation = (generation or self.conn.execute(
+                    "SELECT value FROM meta WHERE key = 'generation'").fetchall())[0][0]
             if outermost:
                 self.conn.execute("COMMIT")
 
@@ -307,11 +315,10 @@ class SqliteView(CachedDocs):
         return self._db.write(*([(*self._key, coll)] if coll is not None else []))
 
     def _insert(self, conn, coll: str, doc: dict[str, Any]) -> None:
-        seq = conn.execute("SELECT coalesce(max(seq), -1) + 1 FROM docs WHERE space = ? AND api = ? AND coll = ?",
-                           (*self._key, coll)).fetchone()[0]
-        try:
-            conn.execute("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?)",
-                         (*self._key, coll, str(doc["id"]), seq, json.dumps(doc)))
+        try:  # the next seq of the collection, in the same statement
+            conn.execute("INSERT INTO docs SELECT ?, ?, ?, ?, coalesce(max(seq), -1) + 1, ? FROM docs "
+                         "WHERE space = ? AND api = ? AND coll = ?",
+                         (*self._key, coll, str(doc["id"]), json.dumps(doc), *self._key, coll))
         except sqlite3.IntegrityError:
             raise conflict(f"{coll} {doc['id']} already exists", id=doc["id"])
 
