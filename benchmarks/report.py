@@ -81,13 +81,13 @@ def table(scenario: Scenario, measurements: list[Measurement], prism_label: str 
     lines = [f"{scenario.name}: {scenario.what}",
              f"  {'':<26}{'':>9}{'':>10}{'':>10}  {'errors':<17}{'CPU, % of one core':^21}",
              f"  {'server':<26}{'req/s':>9}{'p50':>10}{'p99':>10}  {'non-2xx, socket':<17}"
-             f"{'server':>7}{'wrk':>7}{'other':>7}  req/s per round"]
+             f"{'server':>7}{'wrk':>7}{'other':>7}{'µs CPU/req':>12}  req/s per round"]
     for s in summaries:
         label = f"{prism_label} *" if s.is_prism else s.server
         rounds = ", ".join(f"{rps:.0f}" for rps in s.rps_each)
         lines.append(f"  {label:<26}{s.rps:>9.1f}{ms(s.p50_us):>10}{ms(s.p99_us):>10}  "
                      f"{f'{s.non2xx}, {s.socket_errors}':<17}"
-                     f"{s.server_cpu:>7.0f}{s.wrk_cpu:>7.0f}{s.other_cpu:>7.0f}  {rounds}")
+                     f"{s.server_cpu:>7.0f}{s.wrk_cpu:>7.0f}{s.other_cpu:>7.0f}{cpu_us(s):>12.0f}  {rounds}")
     prism = next((s for s in summaries if s.is_prism), None)
     if prism is not None and prism.rps:
         for s in summaries:
