@@ -9,7 +9,7 @@ import os
 import re
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import datetime, timezone
 from typing import Any, Mapping
@@ -33,6 +33,7 @@ from .errors import DEFAULT_STATUS, ApiError, Violation
 from .journal import request_query, request_record
 from .responses import asgi_headers, error_response, json_response, render_error
 from .security.limits import check_body
+from .security.origins import VARY_ORIGIN, vary_origin, with_vary_origin
 from .stores import ENGINE, Sessions, check_name, load_fixtures, open_state
 from .stores import HEADER as SESSION_HEADER
 
@@ -51,6 +52,7 @@ class Mount:
     app: Any  # the API's Connexion AsyncApp
     spec: dict  # resolved spec, served with its server rewritten
     spec_paths: set  # concrete paths the spec defines at the root of the mount (for "/" etc.)
+    short_ids: dict = field(default_factory=dict)  # operationId as Connexion reports it -> as written
 
     @property
     def name(self) -> str:
@@ -177,10 +179,9 @@ class Understudy:
         if scope["type"] != "http":
             return
         mount = self.mount_for(scope["path"])
-        if mount is None:
-            await self.router(scope, receive, send)
-        elif mount is self.admin:
-            await self.call_admin(scope, receive, send)
+        if mount is None or mount is self.admin:
+            send = vary_origin(send) if scope.get(VARY_ORIGIN) else send  # call_api adds it itself
+            await (self.router(scope, receive, send) if mount is None else self.call_admin(scope, receive, send))
         else:
             await self.call_api(mount, scope, receive, send)
 
@@ -235,6 +236,7 @@ class Understudy:
         announce: dict[str, str] = {}  # headers the engine adds (a session evicted)
         body = b""
         scope.setdefault("extensions", {})  # shared with Connexion's copies: routing lands here
+        vary = scope.get(VARY_ORIGIN, False)
 
         async def send_with_headers(message: dict) -> None:
             if message["type"] == "http.response.start":
@@ -244,6 +246,8 @@ class Understudy:
                     message = {**message, "headers": list(message.get("headers", [])) + [
                         (k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in extra.items()
                     ]}
+                if vary:  # what CORS adds to an answer to a request without an Origin
+                    message = with_vary_origin(message)
             await send(message)
 
         try:
@@ -300,10 +304,12 @@ class Understudy:
     @staticmethod
     def short_operation_id(mount: Mount, operation_id: str | None) -> str | None:
         """The operationId as the spec writes it (Connexion reports the resolved module path)."""
-        prefix = mount.api.package + "."
-        if operation_id and operation_id.startswith(prefix):
-            return operation_id[len(prefix):]
-        return operation_id
+        found = mount.short_ids.get(operation_id)
+        if found is None:
+            prefix = mount.api.package + "."
+            found = operation_id[len(prefix):] if operation_id and operation_id.startswith(prefix) else operation_id
+            mount.short_ids[operation_id] = found
+        return found
 
     def check_length(self, headers: Headers) -> None:
         length = headers.get("content-length")

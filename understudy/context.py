@@ -88,14 +88,27 @@ class RequestHeaders(Headers):
         return first
 
     def __getitem__(self, key: str) -> str:
-        value = self._lookup().get(key.lower().encode("latin-1"))
+        value = self._lookup().get(_raw_name(key))
         if value is None:
             raise KeyError(key)
         return value.decode("latin-1")
 
     def get(self, key: str, default: Any = None) -> Any:
-        value = self._lookup().get(key.lower().encode("latin-1"))
+        value = self._lookup().get(_raw_name(key))
         return default if value is None else value.decode("latin-1")
 
     def __contains__(self, key: Any) -> bool:
-        return isinstance(key, str) and key.lower().encode("latin-1") in self._lookup()
+        return isinstance(key, str) and _raw_name(key) in self._lookup()
+
+
+_RAW_NAMES: dict[str, bytes] = {}
+
+
+def _raw_name(key: str) -> bytes:
+    """A header name as ASGI spells it (lower-case bytes), remembered for the names code asks for."""
+    raw = _RAW_NAMES.get(key)
+    if raw is None:
+        raw = key.lower().encode("latin-1")
+        if len(_RAW_NAMES) < 1024:
+            _RAW_NAMES[key] = raw
+    return raw

@@ -100,23 +100,32 @@ def cors(app: ASGIApp, origins: Origins, is_admin: Callable[[str], bool], expose
     return by_path
 
 
+VARY_ORIGIN = "understudy.vary_origin"  # set by security.FastLane: the app adds `Vary: Origin` itself
+
+
 def vary_origin(send: Send) -> Send:
-    """`send` adding `Origin` to the response's Vary (its values joined in the first Vary header),
-    as CORSMiddleware does for a request without an Origin."""
+    """`send` adding `Origin` to the response's Vary, as CORSMiddleware does for a request
+    without an Origin."""
     async def sending(message: dict) -> None:
         if message["type"] == "http.response.start":
-            headers = list(message.get("headers") or [])
-            varies = [i for i, (name, _) in enumerate(headers) if name.lower() == b"vary"]
-            if varies:
-                joined = b", ".join([headers[i][1] for i in varies] + [b"Origin"])
-                headers[varies[0]] = (b"vary", joined)
-                headers = [h for i, h in enumerate(headers) if i not in varies[1:]]
-            else:
-                headers.append((b"vary", b"Origin"))
-            message = {**message, "headers": headers}
+            message = with_vary_origin(message)
         await send(message)
 
     return sending
+
+
+def with_vary_origin(start: dict) -> dict:
+    """A response start with `Origin` added to its Vary (the values of every Vary header joined
+    in the first one)."""
+    headers = list(start.get("headers") or [])
+    varies = [i for i, (name, _) in enumerate(headers) if name.lower() == b"vary"]
+    if varies:
+        joined = b", ".join([headers[i][1] for i in varies] + [b"Origin"])
+        headers[varies[0]] = (b"vary", joined)
+        headers = [h for i, h in enumerate(headers) if i not in varies[1:]]
+    else:
+        headers.append((b"vary", b"Origin"))
+    return {**start, "headers": headers}
 
 
 def cross_origin(origin: str) -> ApiError:
