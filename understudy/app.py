@@ -11,7 +11,6 @@ import socket
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
-from datetime import datetime, timezone
 from typing import Any, Mapping
 from pathlib import Path
 from urllib.parse import urlparse
@@ -30,7 +29,7 @@ from .context import RequestContext, RequestHeaders, reset_current, set_current
 from .controls import RAW_SEND, Rules
 from .docs import public_spec
 from .errors import DEFAULT_STATUS, ApiError, Violation
-from .journal import request_query, request_record
+from .journal import request_query, request_record, timestamp
 from .responses import asgi_headers, error_response, json_response, render_error
 from .security.limits import check_body
 from .security.origins import VARY_ORIGIN, vary_origin, with_vary_origin
@@ -284,7 +283,7 @@ class Understudy:
             reset_current(token)
             routing = scope["extensions"].get("connexion_routing", {})
             self.journal.record({
-                "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                "time": timestamp(),
                 "api": mount.name,
                 "session": session,
                 "host": self.hostname,

@@ -53,7 +53,18 @@ def mask_header(name: str, value: str) -> str:
 
 
 def mask_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
-    return {name: mask_header(name, value) for name, value in headers}
+    masked = {}
+    for name, value in headers:
+        plain = _PLAIN_HEADERS.get(name)
+        if plain is None:
+            plain = mask_header(name, "x y") == "x y"  # a header this rule leaves as sent
+            if len(_PLAIN_HEADERS) < 4096:
+                _PLAIN_HEADERS[name] = plain
+        masked[name] = value if plain else mask_header(name, value)
+    return masked
+
+
+_PLAIN_HEADERS: dict[str, bool] = {}  # header name -> whether its values are kept as sent
 
 
 def mask_pairs(text: str) -> str:
