@@ -276,6 +276,12 @@ class ValidationOperation:
         return "validation", schema_violations(validator, body, "body"), body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        receive = await self.check(scope, receive)
+        await self.next_app(scope, receive, send)
+
+    async def check(self, scope: Scope, receive: Receive) -> Receive:
+        """Raise an ApiError listing every violation of the request; else the receive to read
+        its body with (the body, when read here, replayed)."""
         violations = self.parameter_violations(scope)
         kind = "validation"
         if self.operation.request_body:
@@ -292,7 +298,7 @@ class ValidationOperation:
                 "media_type": "Unsupported Content-Type",
             }[kind]
             raise ApiError(kind, message, violations)
-        await self.next_app(scope, receive, send)
+        return receive
 
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
