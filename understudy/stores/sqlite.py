@@ -455,8 +455,11 @@ class SqliteSessions:
 
 class SqliteJournal:
     """The journal in a database file of its own, shared by every worker. Entries are written
-    in batches: right after the request when the server is idle, a few requests at a time when
-    it is busy (the write is scheduled for the event loop's next turn)."""
+    in batches, within BATCH_SECONDS of the request (one transaction for the requests of that
+    time: under load, workers take turns on the file far less often); this worker's own reads
+    write what is pending first."""
+
+    BATCH_SECONDS = 0.002
 
     def __init__(self, path: str, size: int):
         self.db = Database(path, JOURNAL_SCHEMA)
@@ -473,7 +476,7 @@ class SqliteJournal:
             return
         if not self.scheduled:
             self.scheduled = True
-            loop.call_soon(self.flush)
+            loop.call_later(self.BATCH_SECONDS, self.flush)
 
     def flush(self) -> None:
         self.scheduled = False
