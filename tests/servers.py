@@ -23,13 +23,14 @@ def free_port() -> int:
 
 
 def wait_for(predicate, seconds: float = 30) -> bool:
-    """Poll until predicate() is true (a refused connection counts as not yet)."""
+    """Poll until predicate() is true (a refused connection, or one that waits for workers still
+    starting, counts as not yet)."""
     deadline = time.time() + seconds
     while time.time() < deadline:
         try:
             if predicate():
                 return True
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             pass
         time.sleep(0.2)
     return False

@@ -186,3 +186,22 @@ def test_the_readme_documents_every_setting():
     rows = ENGINE + [s for name in discover(DEFAULTS["root"]) for s in load_api(name).settings]
     names = [name for s in rows for name in (s.env, s.option) if name]
     assert [name for name in names if f"`{name}`" not in readme] == []
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_request_sent_as_soon_as_the_banner_shows_is_answered(workers):
+    """The banner says the server is there: a curl pasted from it at once waits for the workers
+    to be ready, instead of being refused while they start."""
+    from servers import free_port, serve_command
+
+    port = free_port()
+    process = subprocess.Popen(serve_command("--api", "tiikr", "--workers", workers, port=port), cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert process.stdout.readline().startswith("understudy serving")
+        with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+            sock.sendall(b"GET /openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            assert sock.recv(12) == b"HTTP/1.1 200"
+    finally:
+        process.terminate()
+        process.communicate(timeout=15)

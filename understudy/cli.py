@@ -50,6 +50,7 @@ def listen(host: str, port: int) -> socket.socket:
             raise StartupError(f"may not listen on port {port} on {host}; pick a port above 1023 with --port N")
         raise StartupError(f"cannot listen on {host}:{port}: {error.strerror or error}; "
                            f"pick another address with --host")
+    sock.listen(2048)  # from the banner on, a client's connection waits in the queue until a worker takes it
     sock.set_inheritable(True)
     return sock
 
