@@ -30,7 +30,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import servers, wrk  # noqa: E402
+from benchmarks import servers, startup, wrk  # noqa: E402
 from benchmarks.report import BUSY, PRISM_NOTE, Measurement, pinned_table, table  # noqa: E402
 from benchmarks.scenarios import BY_NAME, SCENARIOS, Scenario, id_pattern  # noqa: E402
 
@@ -122,12 +122,14 @@ def bench_api(api: str, scenarios: list[Scenario], binary: str, prism: str | Non
     afresh, on this API's scenarios. Rounds alternate the servers, so a slow spell of the machine
     does not fall on one server only."""
     measurements, document = [], None
+    spec = spec_arguments(scenarios[0])
     for round_ in range(1, args.repeat + 1):
         for extra in args.serve_args:
             label = " ".join(["understudy", *shlex.split(extra)]).replace(servers.POSTGRES, "postgresql://...")
-            print(f"round {round_}/{args.repeat}: starting {label} --api {api}", flush=True)
+            print(f"round {round_}/{args.repeat}: starting {label} "
+                  + (shlex.join(spec) if spec else f"--api {api}"), flush=True)
             server = servers.start_understudy(label, api, shlex.split(extra),
-                                              log_name(api, label, round_), args.postgres)
+                                              log_name(api, label, round_), spec, args.postgres)
             try:
                 document = document or servers.prism_document(servers.served_spec(server, api))
                 measurements += [measure(binary, server, s, args, False) for s in scenarios]
@@ -179,6 +181,21 @@ PINNED_UNDERSTUDY = "understudy --workers 1, pinned"
 PINNED_BARE = "bare Starlette route"
 
 
+def spec_arguments(scenario: Scenario) -> list[str] | None:
+    """`understudy serve` arguments of a scenario on a user's spec (files under benchmarks/ made
+    absolute), or None for a built-in API."""
+    if scenario.spec is None:
+        return None
+    here = Path(__file__).resolve().parent
+    return [str(here / scenario.spec)] + [str(here / a) if (here / a).is_file() else a for a in scenario.serve]
+
+
+def available(scenario: Scenario, present: set[str]) -> bool:
+    if scenario.spec is not None:
+        return (Path(__file__).resolve().parent / scenario.spec).is_file()
+    return scenario.api in present
+
+
 # -- the run --------------------------------------------------------------------------------------
 def machine(wrk_binary: str | None, prism: str | None) -> dict[str, str]:
     cpu = next((line.split(":", 1)[1].strip() for line in
@@ -198,8 +215,9 @@ def machine(wrk_binary: str | None, prism: str | None) -> dict[str, str]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-s", "--scenario", action="append", choices=list(BY_NAME),
-                        help="run only this scenario (repeatable; default: all)")
+    parser.add_argument("-s", "--scenario", action="append", choices=[*BY_NAME, "startup"],
+                        help="run only this scenario (repeatable; default: all); `startup` is the start-up "
+                             "time on GitHub's REST description")
     parser.add_argument("-d", "--duration", default="10s", help="measured run per server and scenario (wrk -d)")
     parser.add_argument("-w", "--warmup", default="5s", help="warm-up run before each measured run; 0 for none")
     parser.add_argument("-r", "--repeat", type=int, default=3,
@@ -238,11 +256,12 @@ def main(argv: list[str] | None = None) -> int:
     from understudy.api import discover  # the APIs this checkout has
     from understudy.config import DEFAULTS
 
-    chosen = [BY_NAME[name] for name in args.scenario] if args.scenario else SCENARIOS
+    chosen = [BY_NAME[name] for name in args.scenario if name in BY_NAME] if args.scenario else SCENARIOS
+    with_startup = not args.pinned_only and (not args.scenario or "startup" in args.scenario)
     chosen = [] if args.pinned_only else chosen
     present = set(discover(DEFAULTS["root"]))
-    skipped = [s for s in chosen if s.api not in present]
-    chosen = [s for s in chosen if s.api in present]
+    skipped = [s for s in chosen if not available(s, present)]
+    chosen = [s for s in chosen if available(s, present)]
     binary, why = wrk.find()
     if binary is None:
         print(f"cannot benchmark: {why}", file=sys.stderr)
@@ -264,6 +283,9 @@ def main(argv: list[str] | None = None) -> int:
         args.pinned = why is None
     for s in skipped:
         print(f"  scenario {s.name} skipped: API {s.api} is not in this checkout")
+    github, github_why = startup.github_spec() if with_startup else (None, "not asked for")
+    if with_startup and github is None:
+        print(f"  start-up skipped: {github_why}")
     print(flush=True)
 
     measurements: list[Measurement] = []
@@ -274,6 +296,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if args.postgres is not None:
             args.postgres.stop()
+    # start-up is timed with the in-process stores only (a throwaway PostgreSQL's start is not the spec's)
+    plain = [extra for extra in args.serve_args if servers.POSTGRES not in extra] or [""]
+    starts = startup.measure(github, plain, prism, args.repeat) if github else []
 
     pinned = bench_pinned(binary, args) if args.pinned else []
 
@@ -281,6 +306,11 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for s in chosen:
         print("\n".join(table(s, [m for m in measurements if m.scenario == s.name], prism_label)))
+        print()
+    if starts:
+        print("\n".join(startup.table(starts, prism_label)))
+        if any(m.other_cpu > BUSY for m in measurements) or servers.wait_quiet(1, BUSY) >= BUSY:
+            print("  note: other work ran on the machine meanwhile: wall times are longer than on a quiet one")
         print()
     if args.pinned:
         print("\n".join(pinned_table(PINNED, pinned, *args.cores)))
@@ -291,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
             "skipped": [s.name for s in skipped],
             "results": [figures(m) for m in measurements],
             "pinned": [figures(m) for m in pinned],
+            "startup": [{"server": x.server, "wall_s": round(x.wall, 2), "cpu_s": round(x.cpu, 2)} for x in starts],
         }, indent=2))
     return 0
 

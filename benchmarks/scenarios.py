@@ -28,12 +28,16 @@ class Request:
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    api: str  # the understudy API (handlers/<api>/) this scenario needs
+    api: str  # the understudy API (handlers/<api>/) this scenario needs, or the name of `spec`
     what: str  # one line for the report
     request: Request | None = None  # a fixed scenario: this request, over and over
     create: Request | None = None  # a create-then-read scenario: this request...
     read: Request | None = None  # ...then this one, with {id} taken from the create's reply
     id_field: str = "id"
+    # A user's own spec (`understudy serve SPEC`), relative to benchmarks/, in place of a built-in
+    # API, and the `understudy serve` arguments it needs (files relative to benchmarks/ too).
+    spec: str | None = None
+    serve: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if (self.request is None) == (self.create is None or self.read is None):
@@ -80,6 +84,12 @@ TIMEKIT_BOOKING = {
     "settings": {"allow_double_bookings": True},
 }
 
+# Your own API: benchmarks/specs/pets.yaml served with generated behaviour, its credential fixed by
+# a credentials file.
+PETS = "specs/pets.yaml"
+PETS_SERVE = ("--credentials", "specs/pets-credentials.yaml")
+PETS_KEY = {"X-Api-Key": "bench-key"}
+
 SCENARIOS: list[Scenario] = [
     Scenario("tiikr-get", "tiikr", "Tiikr GET /api/v1/test, Basic owner:owner-password",
              request=get("/api/v1/test", TIIKR_OWNER)),
@@ -91,6 +101,12 @@ SCENARIOS: list[Scenario] = [
              "Timekit POST /v2/bookings then GET /v2/bookings/{id} of the booking created, Basic app key",
              create=post("/v2/bookings", TIMEKIT_BOOKING, TIMEKIT_APP, status=201),
              read=get("/v2/bookings/{id}", TIMEKIT_APP)),
+    Scenario("spec-example", "pets", "Your own spec: GET /v1/pets/featured answered from its example, X-Api-Key",
+             request=get("/v1/pets/featured", PETS_KEY), spec=PETS, serve=PETS_SERVE),
+    Scenario("spec-create-read", "pets",
+             "Your own spec: POST /v1/pets then GET /v1/pets/{id} of the pet created (an inferred resource)",
+             create=post("/v1/pets", {"name": "Bench", "tag": "cat"}, PETS_KEY, status=201),
+             read=get("/v1/pets/{id}", PETS_KEY), spec=PETS, serve=PETS_SERVE),
 ]
 
 BY_NAME = {s.name: s for s in SCENARIOS}

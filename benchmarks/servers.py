@@ -60,17 +60,17 @@ class Server:
         except OSError:
             return ""
 
-    def wait_until_answering(self, path: str = "/", timeout: float = 90) -> None:
+    def wait_until_answering(self, path: str = "/", timeout: float = 90, every: float = 0.2) -> None:
         """Until any HTTP reply comes back on `path`; fails with the log if the process dies."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.label} exited with {self.process.returncode}:\n{self.log_tail()}")
             try:
-                http("GET", self.origin + path, timeout=2)
+                http("GET", self.origin + path, timeout=max(2.0, deadline - time.monotonic()))
                 return
             except (OSError, urllib.error.URLError):
-                time.sleep(0.2)
+                time.sleep(every)
         raise RuntimeError(f"{self.label} did not answer within {timeout:.0f} s:\n{self.log_tail()}")
 
     def cpu_seconds(self) -> float:
@@ -125,24 +125,29 @@ def start(label: str, command: list[str], port: int, log_name: str) -> Server:
 
 
 # -- understudy ---------------------------------------------------------------------------------
-def understudy_command(api: str, port: int, extra: list[str]) -> list[str]:
+def understudy_command(api: str, port: int, extra: list[str], spec: list[str] | None = None) -> list[str]:
+    """`understudy serve --api API` (a built-in API), or `understudy serve SPEC ...` (`spec`: the
+    spec and the arguments it needs), on 127.0.0.1:port."""
     script = Path(sys.executable).parent / "understudy"
     base = [str(script)] if script.exists() else [sys.executable, "-m", "understudy.cli"]
-    return base + ["serve", "--api", api, "--host", HOST, "--port", str(port)] + extra
+    served = list(spec) if spec else ["--api", api]
+    return base + ["serve", *served, "--host", HOST, "--port", str(port)] + extra
 
 
-def start_understudy(label: str, api: str, extra: list[str], log_name: str,
-                     database: "Postgres | None" = None, core: int | None = None) -> Server:
-    """`understudy serve --api API EXTRA` (pinned to `core` if given); `{postgres}` in EXTRA becomes
-    a new database of a throwaway PostgreSQL server, whose CPU then counts as the server's."""
+def start_understudy(label: str, api: str, extra: list[str], log_name: str, spec: list[str] | None = None,
+                      database: "Postgres | None" = None, ready: str = "/openapi.json",
+                      core: int | None = None) -> Server:
+    """`understudy serve --api API EXTRA` (or `serve SPEC ...`, see understudy_command), pinned to
+    `core` if given; `{postgres}` in EXTRA becomes a new database of a throwaway PostgreSQL server,
+    whose CPU then counts as the server's."""
     port = free_port()
     if database is not None and any(POSTGRES in arg for arg in extra):
         extra = [arg.replace(POSTGRES, database.fresh()) for arg in extra]
-    server = start(label, pinned(core) + understudy_command(api, port, extra), port, log_name)
+    server = start(label, pinned(core) + understudy_command(api, port, extra, spec), port, log_name)
     if database is not None and database.server is not None:
         server.helpers = (database.postmaster(),)
     try:
-        server.wait_until_answering("/openapi.json")
+        server.wait_until_answering(ready)
     except Exception:
         server.stop()
         raise

@@ -133,24 +133,40 @@ def real_api():
     api.stop()
 
 
-# -- the number of Schemathesis cases, summed over xdist workers ------------------------------------
-def pytest_sessionfinish(session):
+# -- the number of Schemathesis cases and the corpus figures, summed over xdist workers -------------
+def _tallies():
+    import sys
+
     from contract import CASES
 
+    sys.path.insert(0, str(ROOT / "tests" / "corpus"))
+    from plausible import TALLY
+
+    return {"schemathesis_cases": CASES, "corpus": TALLY}
+
+
+def pytest_sessionfinish(session):
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:
-        workeroutput["schemathesis_cases"] = dict(CASES)
+        workeroutput.update({name: dict(counter) for name, counter in _tallies().items()})
 
 
 def pytest_testnodedown(node, error):
-    from contract import CASES
-
-    CASES.update(getattr(node, "workeroutput", {}).get("schemathesis_cases", {}))
+    for name, counter in _tallies().items():
+        counter.update(getattr(node, "workeroutput", {}).get(name, {}))
 
 
 def pytest_terminal_summary(terminalreporter):
-    from contract import CASES
-
-    if CASES:
-        per_api = ", ".join(f"{api} {n}" for api, n in sorted(CASES.items()))
-        terminalreporter.write_line(f"Schemathesis cases: {sum(CASES.values())} ({per_api})")
+    tallies = _tallies()
+    cases, corpus = tallies["schemathesis_cases"], tallies["corpus"]
+    if cases:
+        per_api = ", ".join(f"{api} {n}" for api, n in sorted(cases.items()))
+        terminalreporter.write_line(f"Schemathesis cases: {sum(cases.values())} ({per_api})")
+    if corpus.get("requests"):
+        terminalreporter.write_line(
+            f"Spec corpus: {corpus['2xx']} of {corpus['requests']} plausible requests answered 2xx "
+            f"({100 * corpus['2xx'] / corpus['requests']:.1f} %); a POST read back on {corpus['read back']} of "
+            f"{corpus['pairs']} collection/item pairs ({100 * corpus['read back'] / max(corpus['pairs'], 1):.1f} %)")
+        for key, count in sorted(corpus.items()):
+            if key.startswith("schemathesis excused: ") and count:
+                terminalreporter.write_line(f"  Schemathesis failure no server could avoid, {count}x: {key[22:]}")

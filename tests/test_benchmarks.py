@@ -195,3 +195,26 @@ def test_table_without_prism_has_no_ratio_nor_caveat():
     scenario = Scenario("tiikr-get", "tiikr", "Tiikr GET", request=GET)
     text = "\n".join(report.table(scenario, [measurement("understudy", 3000)]))
     assert "/ Prism" not in text and report.PRISM_NOTE not in text
+
+
+# -- a user's spec, and start-up time ---------------------------------------------------------------
+
+@pytest.mark.parametrize("scenario", [s for s in SCENARIOS if s.spec], ids=lambda s: s.name)
+def test_spec_scenarios_serve_their_own_spec(scenario):
+    from benchmarks.run import spec_arguments
+
+    from pathlib import Path
+
+    arguments = spec_arguments(scenario)
+    assert arguments[0].endswith(scenario.spec)
+    assert all(Path(a).is_absolute() and Path(a).is_file() or a.startswith("--") for a in arguments)
+
+
+def test_startup_table_shows_medians_and_the_ratio():
+    from benchmarks.startup import Start, table
+
+    starts = [Start("understudy", 3.0, 2.5), Start("Prism", 6.0, 5.0), Start("understudy", 5.0, 2.7),
+              Start("Prism", 8.0, 6.0)]
+    text = "\n".join(table(starts, "Prism 5"))
+    assert "understudy                      4.0      2.6" in text and "Prism 5                         7.0" in text
+    assert "understudy / Prism: 0.57x the start-up time" in text

@@ -50,6 +50,8 @@ def mistakes(text: str) -> list[tuple[str, str]]:
      "    parameters: [{name: y, in: path, required: true, schema: {type: string}}]\n"
      "    get: {responses: {'200': {description: ok}}}\n", [("/paths/~1a~1{y}/get", "route")]),
     ("security: [{nope: []}]\npaths: {}\n", [("/security/0/nope", "security")]),
+    ("paths:\n  /pet:\n    post: {responses: {'405': {description: Invalid input}}}\n",
+     [("/paths/~1pet/post/responses", "no-success")]),
     # -- schemas
     ("components:\n  schemas:\n    P: {type: string, pattern: '(unclosed'}\npaths: {}\n",
      [("/components/schemas/P/pattern", "pattern")]),

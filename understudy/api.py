@@ -97,6 +97,9 @@ class ApiDefinition:
     fixtures: Callable[[], dict] | None = None
     secret_names: dict[str, set[str]] = field(default_factory=dict)
     eager: bool = True
+    # A method the most specific templates lack is served by a less specific template that
+    # declares it (a user's spec: its real server routes that way); see routing.RouteTable.
+    route_fallback: bool = False
     mistakes: list = field(default_factory=list)  # a user's spec's mistakes (file, pointer, message)
     # A response body for `Prefer: code=` / `dynamic=true`: (media type object, random or None) ->
     # value valid against its schema. Default: `examples.example_for`.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import logging
 from typing import Any
+from urllib.parse import parse_qs
 
 from connexion.exceptions import ProblemException
 from connexion.jsonifier import Jsonifier
@@ -17,6 +18,7 @@ from connexion.json_schema import resolve_refs
 from connexion.operations import OpenAPIOperation
 from connexion.resolver import RelativeResolver
 from connexion.spec import OpenAPISpecification
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import Receive, Scope, Send
 
@@ -28,9 +30,11 @@ from .controls import ControlsOperation
 from .errors import ApiError, Violation
 from .files import load_yaml
 from .invoke import FastOperation
+from .parameters import could_be
 from .pipeline import Pipeline
 from .responses import asgi_headers, render_error
-from .routing import HTTP_METHODS, MethodNotAllowed, NoRoute, RouteTable
+from .routing import HTTP_METHODS, MethodNotAllowed, NoRoute, RouteTable, carried
+from .spec.walk import pointer_get, ref_pointer
 from .validation import ValidationOperation, compile_schema
 
 log = logging.getLogger("understudy")
@@ -87,11 +91,7 @@ class Dereferencer:
         self.done: dict[str, Any] = {}
 
     def target(self, ref: str) -> Any:
-        node: Any = self.document
-        for part in ref[2:].split("/") if ref != "#" else []:
-            part = part.replace("~1", "/").replace("~0", "~")
-            node = node[int(part)] if isinstance(node, list) else node[part]
-        return node
+        return pointer_get(self.document, ref_pointer(ref))  # `~1`, `~0` and `%7B` decoded
 
     def __call__(self, node: Any) -> Any:
         if isinstance(node, dict):
@@ -129,12 +129,23 @@ class ApiApp:
         self.resolver = api.resolver or RelativeResolver(api.package)
         self.deref = Dereferencer(spec)
         self.components = self.deref(spec.get("components", {}))
-        self.routes = RouteTable(spec.get("paths", {}))
+        self.routes = RouteTable(spec.get("paths", {}), fallback=api.route_fallback, admits=self.admits)
         self.operations: dict[tuple[str, str], OpenAPIOperation] = {}
         self.chains: dict[tuple[str, str], Any] = {}
         for route in self.routes.routes if api.eager else ():  # resolve every handler now: a typo stops start-up
             for method in route.methods:
                 self.chain_for(route.template, method, build=False)
+
+    def admits(self, route, params: dict[str, str]) -> bool:
+        """Whether path values could be those of a template's path parameters (type and enum)."""
+        item = self.spec["paths"][route.template]
+        for method in route.methods:
+            for param in item.get(method.lower(), {}).get("parameters", []):
+                param = self.deref(param)
+                if param.get("in") == "path" and param.get("name") in params \
+                        and not could_be(params[param["name"]], param.get("schema")):
+                    return False
+        return True
 
     def operation(self, template: str, method: str) -> OpenAPIOperation:
         key = (template, method)
@@ -182,7 +193,12 @@ class ApiApp:
         path = scope["path"]
         operation = None  # the operation's spec, once routing found it
         try:
-            route, method, params = self.routes.resolve(scope["method"], self.relative(path))
+            raw = scope.get("raw_path") or b""
+            encoded = b"%2f" in raw.lower()  # a `/` inside a parameter: split before decoding
+            carries = carried(parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True),
+                              Headers(scope=scope)) if self.routes.discriminated else None
+            route, method, params = self.routes.resolve(
+                scope["method"], self.relative(raw.decode("latin-1") if encoded else path), encoded, carries)
             operation = self.spec["paths"][route.template][method.lower()]
             chain = self.chain_for(route.template, method)
             context = current_context()
@@ -240,10 +256,7 @@ def merge_path_parameters(spec: dict) -> dict:
 
     def identity(parameter: dict) -> tuple[str, str]:
         if "$ref" in parameter:  # a local reference, #/components/parameters/<name>
-            target = spec
-            for part in parameter["$ref"].lstrip("#/").split("/"):
-                target = target[part]
-            parameter = target
+            parameter = pointer_get(spec, ref_pointer(parameter["$ref"]))
         return parameter["in"], parameter["name"]
 
     for item in spec.get("paths", {}).values():

@@ -33,6 +33,7 @@ from .journal import request_query, request_record, timestamp
 from .responses import asgi_headers, error_response, json_response, render_error
 from .security.limits import check_body
 from .security.origins import VARY_ORIGIN, vary_origin, with_vary_origin
+from .spec.routing import discriminators
 from .stores import ENGINE, Sessions, check_name, load_fixtures, open_state
 from .stores import HEADER as SESSION_HEADER
 
@@ -118,7 +119,8 @@ class Understudy:
             prefix = "" if single else f"/{api.name}"
             base_path = prefix + real_base_path(spec)
             app = build_api_app(api, config, base_path)
-            spec_paths = {real_base_path(spec) + p for p in spec.get("paths", {})}
+            # (with the path part of `#` / `?` templates: AWS's `/#X-Amz-Target=...` is `POST /`)
+            spec_paths = {real_base_path(spec) + t for p in spec.get("paths", {}) for t in (p, discriminators(p)[0])}
             self.mounts[api.name] = Mount(api, prefix, base_path, app,
                                           public_spec(spec, base_path), spec_paths)
         for api in apis:
@@ -290,12 +292,13 @@ class Understudy:
                 "worker": os.getpid(),
                 "method": scope["method"],
                 "path": scope["path"],
-                "query": request_query(scope.get("query_string", b"")),
+                "query": request_query(scope.get("query_string", b""), mount.api.secret_names.get("query", ())),
                 "operationId": self.short_operation_id(mount, routing.get("operation_id")),
                 "status": state["status"],
                 "duration_ms": round((time.perf_counter() - started) * 1000, 3),
                 "request": request_record(headers, body, body_bytes=int(self.config["journal_body_bytes"]),
-                                          max_depth=int(self.config["max_json_depth"])),
+                                          max_depth=int(self.config["max_json_depth"]),
+                                          secret_headers=mount.api.secret_names.get("headers", ())),
                 "fault": getattr(ctx.extras.get("prefer"), "fault", None),
                 **ctx.extras.get(upstream.JOURNAL, {}),
             })

@@ -30,12 +30,21 @@ def templates() -> jinja2.Environment:
 
 
 def public_spec(spec: dict, base_path: str) -> dict:
+    """The spec as served: its one server is understudy (the base path), and servers a path or an
+    operation names for itself (Box's `/authorize` on account.box.com) are dropped, since
+    understudy serves every operation below that base path."""
     served = copy.deepcopy(spec)
     original = [s.get("url") for s in spec.get("servers", [])]
     served["servers"] = [{
         "url": base_path or "/",
         "description": "understudy" + (f" (real API: {original[0]})" if original else ""),
     }]
+    for item in (served.get("paths") or {}).values():
+        if isinstance(item, dict):
+            item.pop("servers", None)
+            for operation in item.values():
+                if isinstance(operation, dict):
+                    operation.pop("servers", None)
     return served
 
 

@@ -46,6 +46,8 @@ class FastOperation(AsyncOperation):
         consumes = [c.lower() for c in operation.consumes]
         self.default_mime = consumes[0] if consumes else "application/json"
         self.takes_forms = any(c in FORM_CONTENT_TYPES for c in consumes)
+        # A generated handler reads what validation parsed from the scope: no arguments to map.
+        self.reads_scope = bool(getattr(raw, "reads_scope", False))
 
     def arguments_of(self, parsed: tuple, body: Any, scope: Scope, mime: str | None = None) -> dict:
         """The handler's arguments, mapped as Connexion maps them."""
@@ -63,6 +65,8 @@ class FastOperation(AsyncOperation):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
         parsed = scope.get(PARAMS_SCOPE_KEY)
+        if self.reads_scope:
+            return await self.respond(await self._fn(), scope, receive, send)
         body = scope.get(BODY_SCOPE_KEY)
         if parsed is not None and not parsed[0] and not parsed[1] and body is None and not self.takes_forms:
             kwargs = {} if not self.arguments and not self.has_kwargs else self.arguments_of(parsed, body, scope)
@@ -79,6 +83,9 @@ class FastOperation(AsyncOperation):
             result = await self._fn(**kwargs)
         else:
             result = await run_in_threadpool(self._fn, **kwargs)
+        await self.respond(result, scope, receive, send)
+
+    async def respond(self, result: Any, scope: Scope, receive: Receive, send: Send) -> None:
         if isinstance(result, Response):
             response = result
         elif isinstance(result, ConnexionResponse):

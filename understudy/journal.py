@@ -7,20 +7,22 @@ from __future__ import annotations
 import json
 import time
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Collection
 
 from .security.masking import mask_body, mask_headers, mask_pairs
 
 __all__ = ["brief", "request_record", "request_query", "timestamp"]
 
 
-def request_record(headers, body: bytes, *, body_bytes: int, max_depth: int) -> dict[str, Any]:
-    """The request as the journal keeps it: headers with credentials masked; the body as JSON
+def request_record(headers, body: bytes, *, body_bytes: int, max_depth: int,
+                   secret_headers: Collection[str] = ()) -> dict[str, Any]:
+    """The request as the journal keeps it: headers with credentials masked (and those the API's
+    security schemes name, lower case, in `secret_headers`); the body as JSON
     when it is JSON of bounded depth, as text otherwise, secrets masked; a body longer than
     `body_bytes` is masked as text, then cut (kept with `truncated` and its full size)."""
     whole = len(body) <= body_bytes
     kept = mask_body(body, headers.get("content-type"), max_depth, parse=whole)
-    record: dict[str, Any] = {"headers": mask_headers(headers.items()), "body": kept}
+    record: dict[str, Any] = {"headers": mask_headers(headers.items(), secret_headers), "body": kept}
     return record if whole else {**record, **cut(kept, body_bytes, len(body))}
 
 
@@ -37,9 +39,10 @@ def timestamp() -> str:
 _SECOND: list = [None, ""]
 
 
-def request_query(query_string: bytes) -> str:
-    """The query string as the journal keeps it: secret parameters masked."""
-    return mask_pairs(query_string.decode("latin-1"))
+def request_query(query_string: bytes, secret_names: Collection[str] = ()) -> str:
+    """The query string as the journal keeps it: secret parameters (and those the API's security
+    schemes name) masked."""
+    return mask_pairs(query_string.decode("latin-1"), secret_names)
 
 
 def cut(body: Any, size: int, full: int) -> dict[str, Any]:

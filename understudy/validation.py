@@ -22,6 +22,7 @@ from starlette.types import Receive, Scope, Send
 
 from .context import RequestHeaders
 from .errors import ApiError, Violation
+from .parameters import ParameterReader, admits_object, admits_text, form_body
 
 FORMATS = Draft4Validator.FORMAT_CHECKER
 
@@ -165,9 +166,13 @@ class ValidationOperation:
         self.next_app = next_app
         self.operation = operation
         self.max_body_bytes = max_body_bytes
+        self.reader = ParameterReader(operation.parameters)  # what Connexion's parser cannot read
         self.uri_parser = operation._uri_parser_class(
-            operation.parameters, operation.body_definition()
+            self.reader.connexion_parameters, operation.body_definition()
         )
+        self.own = {(p["in"], p["name"]) for p in self.reader.own}
+        # `allowEmptyValue`: `?name=` is the parameter sent without a value, not a wrong one
+        self.allow_empty = {p["name"] for p in operation.parameters if p.get("allowEmptyValue") and p["in"] == "query"}
         self.params = [
             (p["in"], p["name"], bool(p.get("required")), p.get("schema", {}),
              compile(p.get("schema", {})))
@@ -179,6 +184,10 @@ class ValidationOperation:
         self.consumes_dict = MediaTypeDict([(c, None) for c in self.consumes])
         request_body = operation.request_body
         self.body_required = bool(request_body.get("required", False))
+        self.form_schemas = MediaTypeDict(
+            (mime.lower(), (media.get("schema") or {}, media.get("encoding") or {}))
+            for mime, media in request_body.get("content", {}).items() if mime.lower() in FORM_TYPES
+        )
         self.body_validators = MediaTypeDict(
             (mime.lower(), compile(media["schema"]))
             for mime, media in request_body.get("content", {}).items()
@@ -187,11 +196,14 @@ class ValidationOperation:
 
     # -- parameters ----------------------------------------------------------------------
     def parameter_violations(self, scope: Scope) -> list[Violation]:
-        if self.in_uri or scope.get("query_string"):
+        if self.in_uri or self.own or scope.get("query_string"):
             request = ConnexionRequest(scope, uri_parser=self.uri_parser)
             query, path = request.query_params, request.path_params
         else:  # nothing for the URI parser: what it would answer
             query, path = {}, dict(scope.get("path_params") or {})
+        own = self.reader.read(scope) if self.own else {}
+        for (where, name), value in own.items():
+            {"query": query, "path": path}.get(where, {})[name] = value
         scope[PARAMS_SCOPE_KEY] = (query, path)
         if not self.params:
             return []
@@ -199,7 +211,9 @@ class ValidationOperation:
         cookies = cookie_parser(headers.get("cookie", "")) if self.in_cookie else {}
         found: list[Violation] = []
         for where, name, required, schema, validator in self.params:
-            if where == "query":
+            if (where, name) in self.own:
+                value = own.get((where, name))
+            elif where == "query":
                 value = query.get(name)
             elif where == "path":
                 value = path.get(name)
@@ -212,6 +226,8 @@ class ValidationOperation:
             if value is None:
                 if required:
                     found.append(Violation(where, name, f"{where} parameter {name} is required"))
+                continue
+            if value in ("", [""]) and name in self.allow_empty and where == "query":
                 continue
             if where == "path" and value == "":
                 found.append(Violation(where, name, f"path parameter {name} must not be empty"))
@@ -258,6 +274,10 @@ class ValidationOperation:
             validator = self.body_validators.get(mime)
             if form is None:
                 return "malformed", [Violation("body", "", f"body is not valid {mime}")], None
+            schema, encoding = self.form_schemas.get(mime, ({}, {}))
+            form = form_body(form, schema, encoding)
+            if not admits_object(schema):
+                validator = None  # a form body described as one file (`type: string, format: binary`)
             return "validation", schema_violations(validator, form, "body") if validator else [], form
         try:
             text = raw.decode(encoding or "utf-8")
@@ -271,6 +291,8 @@ class ValidationOperation:
                 return "malformed", [Violation("body", "", f"body is not valid JSON: {error}")], None
         else:
             body = text
+            if validator is not None and not admits_text(getattr(validator, "schema", {})):
+                validator = None  # XML or another text form of a structured schema: not read here
         if validator is None:
             return "validation", [], body
         return "validation", schema_violations(validator, body, "body"), body
@@ -309,17 +331,17 @@ def _mime(scope: Scope) -> str | None:
     return mime.lower() if mime else None
 
 
-async def form_fields(scope: Scope, messages: list[dict]) -> dict | None:
-    """A form body as {field: text} (a file as its text), or None when it cannot be parsed."""
+async def form_fields(scope: Scope, messages: list[dict]) -> list[tuple[str, str]] | None:
+    """A form body as [(field, text)] (a file as its text), or None when it cannot be parsed."""
     async def nothing_more() -> dict:
         return {"type": "http.request", "body": b"", "more_body": False}
 
     form = None
     try:
         form = await Request(scope, receive=_replay(messages, nothing_more)).form()
-        fields = {}
+        fields = []
         for key, value in form.multi_items():
-            fields[key] = (await value.read()).decode("utf-8", "replace") if hasattr(value, "read") else value
+            fields.append((key, (await value.read()).decode("utf-8", "replace") if hasattr(value, "read") else value))
         return fields
     except Exception:  # python-multipart and Starlette raise several kinds on a broken form
         return None

@@ -98,9 +98,24 @@ def _placed(scheme: dict, credential: Credential) -> Credential:
     return credential
 
 
+def placement(scheme: dict, name: str) -> str:
+    """Where a scheme's credential travels: schemes that read the same place (two OAuth 2 flows
+    in the Authorization header, named together in one requirement) share one demo credential,
+    so a client can satisfy them at once."""
+    kind = kind_of(scheme)
+    if kind in ("basic", "bearer", "oauth2"):
+        return "authorization:" + ("basic" if kind == "basic" else "bearer")
+    if kind == "http":
+        return "authorization:" + str(scheme.get("scheme", "")).lower()
+    if kind == "apiKey":
+        key = str(scheme.get("name", ""))
+        return f"{scheme.get('in')}:{key.lower() if scheme.get('in') == 'header' else key}"
+    return name
+
+
 def demo_credential(spec_title: str, name: str, scheme: dict) -> Credential | None:
     kind = kind_of(scheme)
-    secret = _demo_secret(spec_title, name)
+    secret = _demo_secret(spec_title, placement(scheme, name))
     if kind == "basic":
         return _placed(scheme, Credential(name, ("demo", f"demo-{secret[:16]}")))
     if kind == "bearer":
@@ -227,6 +242,11 @@ class Credentials:
         else:
             demos = (demo_credential(title, name, scheme) for name, scheme in self.schemes.items())
             self.credentials = [c for c in demos if c is not None]
+            named = requirement_scopes(spec.document)
+            for credential in self.credentials:  # every scope: the flows' and those requirements name
+                if kind_of(self.schemes[credential.scheme]) == "oauth2":
+                    credential.scopes += tuple(s for s in named.get(credential.scheme, ()) if s not in credential.scopes)
+                    _placed(self.schemes[credential.scheme], credential)
         self.any_credential = any_credential
         self.verifiers = {name: Verifier(name, scheme, [c for c in self.credentials if c.scheme == name],
                                          any_credential)
@@ -246,6 +266,22 @@ class Credentials:
             for part in ("headers", "query", "cookies"):
                 out[part].update(getattr(credential, part))
         return out
+
+
+def requirement_scopes(document: dict) -> dict[str, list[str]]:
+    """The scopes the document's security requirements name, per scheme (OpenID Connect schemes
+    list none of their own)."""
+    from ..spec.walk import operations
+
+    found: dict[str, list[str]] = {}
+    lists = [document.get("security")] + [op.operation.get("security") for op in operations(document)]
+    for requirements in lists:
+        for requirement in requirements if isinstance(requirements, list) else []:
+            for name, scopes in (requirement.items() if isinstance(requirement, dict) else ()):
+                for scope in scopes if isinstance(scopes, list) else []:
+                    if isinstance(scope, str) and scope not in found.setdefault(name, []):
+                        found[name].append(scope)
+    return found
 
 
 def secret_names(document: dict) -> dict[str, set[str]]:

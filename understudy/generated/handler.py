@@ -2,7 +2,9 @@
 shaped by the response schema so every answer validates; for any other operation, the
 operation's example or a body generated from its schema. The media type is chosen by `Accept`
 among those documented (406 when none fits), documented response headers are sent, and an
-unknown id is 404 (the operation's documented 404, else RFC 9457 problem+json).
+unknown id (or one below a deleted item) raises `not_found`, which the engine answers as a 404 in
+the form the operation documents for it (404, `4XX`, `default`), else RFC 9457 problem+json. An
+operation that documents no success answers its first documented response.
 
     op = GeneratedOperation(spec, bodies, resources, "get", "/pets/{petId}")   # once per operation
     answer = op.answer(path_params={"petId": 1}, query={}, body=None, accept="*/*", store=view)
@@ -16,17 +18,18 @@ import random
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
-from xml.sax.saxutils import escape as xml_escape
 
 from ..errors import ApiError, Violation, not_found
+from ..parameters import scalar
 from ..spec.load import Spec
 from ..spec.walk import operations, resolve
 from ..stores.base import clone
 from .bodies import Bodies, Unsatisfiable
-from .problems import client_error
+from .media import concrete, negotiate, render
 from .resources import Resource, Resources, _properties, stored
 
-JSON = "application/json"
+_NOTHING = object()
+GONE = "gone:"  # store collection of a resource's deleted ids (`gone:projects`)
 SUCCESS_BY_ROLE = {"create": ("201", "200"), "delete": ("204", "200", "202")}
 TOTAL_FIELDS = ("total", "total_count", "totalCount", "count", "totalItems", "total_items", "totalResults")
 
@@ -37,96 +40,6 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     media_type: str | None = None
-
-
-def negotiate(accept: str | None, offered: list[str]) -> str | None:
-    """The documented media type an `Accept` header admits best (q-values and wildcards, the most
-    specific range deciding), the first documented one when there is no Accept; None when none
-    fits (-> 406)."""
-    if not offered:
-        return None
-    if not accept or not accept.strip():
-        return offered[0]
-    ranges = []
-    for i, part in enumerate(accept.split(",")):
-        bits = [b.strip() for b in part.split(";")]
-        q = 1.0
-        for bit in bits[1:]:
-            if bit.lower().startswith("q="):
-                try:
-                    q = float(bit[2:])
-                except ValueError:
-                    q = 0.0
-        if bits[0]:
-            ranges.append((bits[0].lower(), q, i))
-    best, best_rank = None, None
-    for j, mime in enumerate(offered):
-        base = mime.split(";")[0].strip().lower()
-        matching = [(_specificity(p), q) for p, q, _ in ranges if _matches(p, base)]
-        if not matching:
-            continue
-        q = max(matching)[1]  # the most specific range that matches decides (RFC 9110)
-        if q > 0 and (best_rank is None or (q, -j) > best_rank):
-            best, best_rank = mime, (q, -j)
-    return best
-
-
-def _matches(pattern: str, mime: str) -> bool:
-    if pattern == "*/*" or mime == "*/*":
-        return True
-    p_type, _, p_sub = pattern.partition("/")
-    m_type, _, m_sub = mime.partition("/")
-    if m_sub == "*":  # a documented `text/*` answers any text type asked for
-        return p_type == m_type or p_type == "*"
-    return p_type == m_type and (p_sub == "*" or p_sub == m_sub)
-
-
-def _specificity(pattern: str) -> int:
-    return 0 if pattern == "*/*" else 1 if pattern.endswith("/*") else 2
-
-
-def _is_json(mime: str) -> bool:
-    base = mime.split(";")[0].strip().lower()
-    return base in (JSON, "*/*", "application/*") or base.endswith("+json")
-
-
-def concrete(mime: str, accept: str | None) -> str:
-    """The Content-Type to send for a documented media type (a wildcard becomes a real type)."""
-    base = mime.split(";")[0].strip().lower()
-    if base in ("*/*", "application/*"):
-        return JSON
-    if base == "text/*":
-        return "text/plain"
-    if base.endswith("/*"):
-        return base[:-1] + "octet-stream"
-    return mime
-
-
-def render(value: Any, media_type: str, schema: dict | None = None) -> bytes:
-    """A value in a media type: JSON, text, a small XML document, or bytes."""
-    base = media_type.split(";")[0].strip().lower()
-    if value is None and not _is_json(base):
-        return b""
-    if _is_json(base):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-    if base.startswith("text/") and not base.endswith("xml"):
-        return (value if isinstance(value, str) else json.dumps(value)).encode()
-    if base.endswith("xml"):
-        root = ((schema or {}).get("xml") or {}).get("name", "root") if isinstance(schema, dict) else "root"
-        return ('<?xml version="1.0" encoding="UTF-8"?>' + _xml(root, value)).encode()
-    return value.encode() if isinstance(value, str) else json.dumps(value).encode()
-
-
-def _xml(tag: str, value: Any) -> str:
-    if isinstance(value, dict):
-        inner = "".join(_xml(k, v) for k, v in value.items())
-    elif isinstance(value, list):
-        inner = "".join(_xml("item", v) for v in value)
-    elif value is None:
-        inner = ""
-    else:
-        inner = xml_escape(str(value).lower() if isinstance(value, bool) else str(value))
-    return f"<{tag}>{inner}</{tag}>"
 
 
 class GeneratedOperation:
@@ -142,18 +55,29 @@ class GeneratedOperation:
         role = resources.role(self.method, path)
         self.role, self.resource = role.role, role.resource
         self.status, self.response = self._success()
+        if self.status >= 300:  # the operation documents no success: it answers as documented, no more
+            self.role, self.resource = "none", None
+        # Resources whose items this operation's path lies below (`/projects/{id}/deployments`
+        # below `/projects/{id}`): once such an item is deleted, what lies below it is gone too.
+        self.parents = [r for r in resources.resources if path.startswith(r.item.rstrip("/") + "/")]
 
     def _success(self) -> tuple[int, dict]:
+        """(status, response object) of the answer: the lowest documented 2xx (the role's usual one
+        first), else `2XX`, else `default` (as 200 / 201); where the operation documents none of them,
+        its first documented response, as Prism does (the lint lists it)."""
         responses = self.operation.get("responses") or {}
         preferred = SUCCESS_BY_ROLE.get(self.role, ())
         keys = [k for k in preferred if k in responses] + sorted(k for k in responses if str(k)[:1] == "2")
         if not keys:
             keys = [k for k in ("2XX", "2xx", "default") if k in responses]
         if not keys:
+            keys = [k for k in responses if str(k)[:1].isdigit()]
+        if not keys:
             return (201 if self.role == "create" else 200), {}
-        key = keys[0]
-        status = int(key) if key.isdigit() else (201 if self.role == "create" else 200)
-        return status, resolve(self.spec.document, responses[key]) or {}
+        key = str(keys[0])
+        status = int(key) if key.isdigit() else int(key[0]) * 100 if key[0] in "345" else \
+            (201 if self.role == "create" else 200)
+        return status, resolve(self.spec.document, responses[keys[0]]) or {}
 
     # -- answering ---------------------------------------------------------------------------
     def answer(self, *, path_params: dict | None = None, query: dict | None = None, body: Any = None,
@@ -166,13 +90,7 @@ class GeneratedOperation:
             if media is None:
                 raise ApiError("not_acceptable", "None of the media types in Accept can be answered",
                                [Violation("header", "Accept", "documented: " + ", ".join(content))])
-        try:
-            value = self._value(path_params, query, body, store, media, rng)
-        except ApiError as error:
-            if error.kind != "not_found":
-                raise
-            status, media_type, payload = client_error(self.bodies, self.operation, error)
-            return Answer(status, {}, payload, media_type)
+        value = self._value(path_params, query, body, store, media, rng)  # an unknown id: not_found
         headers = self._headers(rng)
         if media is None or self.status in (204, 304):
             return Answer(self.status, headers, b"", None)
@@ -183,6 +101,10 @@ class GeneratedOperation:
 
     def _value(self, path_params: dict, query: dict, body: Any, store: Any, media: str | None,
                rng: random.Random | None) -> Any:
+        for parent in self.parents if store is not None else ():
+            key = path_params.get(parent.id_param)
+            if key is not None and store.get(GONE + parent.name, str(key)) is not None:
+                raise not_found(parent.name, key)
         if self.resource is not None and store is not None:
             return getattr(self, "_" + self.role.replace("-", "_"))(self.resource, path_params, query, body, store,
                                                                     media)
@@ -250,6 +172,19 @@ class GeneratedOperation:
                 base = self._overlay(base, document, None if fill_optional else schema)
             if self.bodies.valid(schema, base, "response"):
                 return base
+        if isinstance(document, dict):  # as many of the document's properties as keep it valid
+            kept: dict = {}
+            for name, value in document.items():
+                trial = self._generate(schema)
+                if wrap and isinstance(trial, dict):
+                    trial[wrap] = self._overlay(trial.get(wrap), {**kept, name: value})
+                else:
+                    trial = self._overlay(trial, {**kept, name: value})
+                if self.bodies.valid(schema, trial, "response"):
+                    kept[name] = value
+                    answer = trial
+            if kept:
+                return answer
         return self._generate(schema)
 
     def _overlay(self, base: Any, document: Any, schema: Any = None) -> Any:
@@ -261,59 +196,112 @@ class GeneratedOperation:
         out.update(clone(document))
         return out
 
-    def _fit(self, resource: Resource, schema: dict, candidate: dict, base: dict) -> dict:
-        """`candidate` with each property the document schema refuses replaced by the generated
-        one (or dropped), and as a whole the generated document when the answer still fails."""
+    def _fit(self, resource: Resource, candidate: dict, base: dict) -> dict:
+        """`candidate` as the item's document schema (its GET answer's) takes it: each property
+        it refuses converted to the form it asks for (`true` where a string is documented:
+        "true"), else replaced by the generated one (or dropped); where the document as a whole
+        still fails, the generated document with as many of the candidate's properties as keep
+        it valid, one at a time."""
         props = _properties(self.spec.document, resource.item_schema)
         item = resolve(self.spec.document, resource.item_schema)
         closed = isinstance(item, dict) and item.get("additionalProperties") is False
         shaped = {}
         for name, value in candidate.items():
             if name in props:
-                if self.bodies.valid(props[name], value, "response"):
-                    shaped[name] = value
+                fitting = self._converted(props[name], value)
+                if fitting is not _NOTHING:
+                    shaped[name] = fitting
                 elif name in base:
                     shaped[name] = base[name]
             elif not closed:
                 shaped[name] = value
-        answer = self._generate(schema)
-        if resource.item_wrap and isinstance(answer, dict):
-            answer[resource.item_wrap] = self._overlay(answer.get(resource.item_wrap), shaped)
-        else:
-            answer = self._overlay(answer, shaped)
-        if self.bodies.valid(schema, answer, "response"):
+        if self._valid_document(resource, shaped):
             return shaped
-        return dict(base)
+        kept: dict = {}
+        for name, value in shaped.items():
+            if self._valid_document(resource, {**kept, name: value}):
+                kept[name] = value
+        return {**base, **kept}
+
+    def _valid_document(self, resource: Resource, document: dict) -> bool:
+        if not resource.item_schema:
+            return True
+        return self.bodies.valid(resource.item_schema, self._overlay(self._item_base(resource), document), "response")
+
+    def _item_base(self, resource: Resource) -> dict:
+        """A generated document of the item's schema ({} where it has none)."""
+        if not resource.item_schema:
+            return {}
+        base = self._generate(resource.item_schema)
+        return base if isinstance(base, dict) else {}
+
+    def _converted(self, schema: Any, value: Any) -> Any:
+        """`value` as the property's response schema takes it: as is, or its text (a boolean or
+        number where a string is documented), or the number / boolean a text spells; _NOTHING
+        when none fits."""
+        candidates = [value]
+        if isinstance(value, bool):
+            candidates.append("true" if value else "false")
+        elif isinstance(value, (int, float)):
+            candidates.append(str(value))
+        elif isinstance(value, str):
+            candidates.append(scalar(value, resolve(self.spec.document, schema)))
+        for candidate in candidates:
+            if self.bodies.valid(schema, candidate, "response"):
+                return candidate
+        return _NOTHING
 
     def _new_key(self, resource: Resource, body: Any, store: Any) -> Any:
-        if resource.id_kind == "integer":
-            return store.next_id(resource.name)
-        if resource.id_kind == "uuid":
-            return str(uuid.uuid4())
+        """The id of what a POST creates: the string id the client chose (GitHub's variable
+        `name`; one already stored is replaced, as the name is its identity), the next of a
+        sequence, a uuid, or `<resource>-<n>`; always one the item path's parameter schema admits
+        (a pattern such as Twilio's `^MG[0-9a-fA-F]{32}$`, bounds), generated from that schema
+        where the usual form does not fit."""
         given = body.get(resource.id_field) if isinstance(body, dict) and resource.id_field else None
-        if isinstance(given, str) and given and store.get(resource.name, given) is None:
-            return given
+        for _ in range(8):
+            if resource.id_kind == "integer":
+                key: Any = store.next_id(resource.name)
+            elif resource.id_kind == "uuid":
+                key = str(uuid.uuid4())
+            elif isinstance(given, str) and given:
+                key, given = given, None
+            else:
+                key = f"{resource.name}-{store.next_id(resource.name)}"
+            if self._admits(resource, key):
+                return key
+        for seed in range(1, 1000):
+            try:
+                key = self.bodies.value(resource.id_schema, "request", random.Random(store.next_id(resource.name) * 7919
+                                                                                      + seed))
+            except Unsatisfiable:
+                break
+            if isinstance(key, (str, int)) and not isinstance(key, bool) and store.get(resource.name, str(key)) is None:
+                return key
         return f"{resource.name}-{store.next_id(resource.name)}"
+
+    def _admits(self, resource: Resource, key: Any) -> bool:
+        if not resource.id_schema:
+            return True
+        return self.bodies.valid(resource.id_schema, key, "request") or (
+            isinstance(key, int) and self.bodies.valid(resource.id_schema, str(key), "request"))
 
     def _document(self, resource: Resource, body: Any, key: Any, path_params: dict, media: str | None) -> dict:
         """What is stored: the body, with the id and parent values where the schema has them, and
-        the rest of the answer's required fields generated, kept only where the answer validates."""
+        the rest of the document's required fields generated, kept where the item's schema (its
+        GET answer's) takes them; each answer is shaped from it by its own schema."""
         document = dict(body) if isinstance(body, dict) else {}
         if resource.id_field:
             document[resource.id_field] = key
         for parent in resource.parents:
             if parent in (resource.item_schema.get("properties") or {}):
                 document[parent] = path_params.get(parent)
-        schema = self._schema(media)
-        if schema is None:
-            return document
-        base = self._generate(schema)
-        inner = base.get(resource.item_wrap) if resource.item_wrap and isinstance(base, dict) else base
-        inner = inner if isinstance(inner, dict) else {}
+        inner = self._item_base(resource)
         needed = set(_required(self.spec.document, resource.item_schema))
-        fitted = self._fit(resource, schema, {**{k: v for k, v in inner.items() if k in needed}, **document}, inner)
-        if resource.id_field and resource.id_field in document:
-            fitted[resource.id_field] = key
+        fitted = self._fit(resource, {**{k: v for k, v in inner.items() if k in needed}, **document}, inner)
+        if resource.id_field and resource.id_field in document:  # the key, as the document's id field takes it
+            field_schema = _properties(self.spec.document, resource.item_schema).get(resource.id_field)
+            converted = self._converted(field_schema, key) if field_schema is not None else key
+            fitted[resource.id_field] = key if converted is _NOTHING else converted
         return fitted
 
     def _create(self, resource: Resource, path_params: dict, query: dict, body: Any, store: Any, media):
@@ -321,8 +309,20 @@ class GeneratedOperation:
             key = self._new_key(resource, body, store)
             document = self._document(resource, body, key, path_params, media)
             parents = {p: str(path_params.get(p)) for p in resource.parents}
-            store.insert(resource.name, stored(resource, str(key), document, parents))
+            if store.get(resource.name, str(key)) is not None:  # the client's own id, taken: replaced
+                store.update(resource.name, str(key), stored(resource, str(key), document, parents))
+            else:
+                store.insert(resource.name, stored(resource, str(key), document, parents))
+            if store.get(GONE + resource.name, str(key)) is not None:
+                store.delete(GONE + resource.name, str(key))
         return self._item_answer(resource, document, media)
+
+    @staticmethod
+    def _bury(resource: Resource, key: str, store: Any) -> None:
+        """Remember a deleted id: what lies below it answers 404 from now on."""
+        with store.atomic():
+            if store.get(GONE + resource.name, key) is None:
+                store.insert(GONE + resource.name, {"id": key})
 
     def _read(self, resource: Resource, path_params: dict, query: dict, body: Any, store: Any, media):
         return self._item_answer(resource, self._find(resource, path_params, store)["document"], media)
@@ -347,11 +347,8 @@ class GeneratedOperation:
             document = change(clone(found["document"]))
             if resource.id_field and resource.id_field in found["document"]:
                 document[resource.id_field] = found["document"][resource.id_field]
-            schema = self._schema(media)
-            if schema is not None and isinstance(document, dict):
-                base = self._generate(schema)
-                inner = base.get(resource.item_wrap) if resource.item_wrap and isinstance(base, dict) else base
-                document = self._fit(resource, schema, document, inner if isinstance(inner, dict) else {})
+            if isinstance(document, dict):
+                document = self._fit(resource, document, self._item_base(resource))
             store.update(resource.name, found["id"], {"document": document})
         return self._item_answer(resource, document, media)
 
@@ -359,6 +356,7 @@ class GeneratedOperation:
         with store.atomic():
             found = self._find(resource, path_params, store)
             store.delete(resource.name, found["id"])
+            self._bury(resource, found["id"], store)
         return self._item_answer(resource, found["document"], media) if media else None
 
     def _list(self, resource: Resource, path_params: dict, query: dict, body: Any, store: Any, media):

@@ -22,7 +22,6 @@ from ..context import current, header
 from ..context import store as current_store
 from ..errors import ApiError
 from ..spec.load import Spec
-from ..stores import load_fixtures
 from ..validation import BODY_SCOPE_KEY, PARAMS_SCOPE_KEY
 from .bodies import Bodies, Unsatisfiable
 from .credentials import Credentials, secret_names
@@ -109,6 +108,7 @@ def definition(spec: Spec, *, name: str | None = None, handlers: str | Path | No
             return Response(found.body, status_code=found.status, headers=headers, media_type=found.media_type)
 
         answer.__name__ = "generated_" + key[0] + "_" + re.sub(r"\W", "_", path)
+        answer.reads_scope = True  # the engine calls it with no arguments (understudy.invoke)
         return answer
 
     def operation_error(error: ApiError, operation: dict | None) -> tuple[int, str | None, bytes]:
@@ -118,11 +118,11 @@ def definition(spec: Spec, *, name: str | None = None, handlers: str | Path | No
         return client_error(bodies, operation, error)
 
     def starting_state() -> dict:
-        folder = Path(fixtures) if fixtures else None
-        given = load_fixtures(folder) if folder else None
-        return seed(spec, resources, given, bodies)
+        return seed(spec, resources, Path(fixtures) if fixtures else None, bodies)
 
     modules = handler_modules(handlers, name) if handlers else []
+    if fixtures and not Path(fixtures).is_dir():
+        raise ApiDefinitionError(f"--fixtures {fixtures}: not a folder")
     title = str((spec.document.get("info") or {}).get("title") or name)
     kinds = {creds.verifiers[n].kind for n in creds.verifiers}
     challenge = f'Basic realm="{title}"' if "basic" in kinds else "Bearer" if kinds & {"bearer", "oauth2"} else None
@@ -143,6 +143,7 @@ def definition(spec: Spec, *, name: str | None = None, handlers: str | Path | No
         fixtures=starting_state,
         secret_names=secret_names(spec.document),
         eager=False,
+        route_fallback=True,
         response_example=lambda media, rng: _example(bodies, media, rng),
     )
 

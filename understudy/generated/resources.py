@@ -66,6 +66,7 @@ class Resource:
     paging: Paging | None = None
     filters: dict[str, str] = field(default_factory=dict)  # query parameter -> document property
     patch: str = "merge"  # "merge" (JSON merge patch) or "json-patch" (RFC 6902)
+    id_schema: dict = field(default_factory=dict)  # the item path parameter's schema (new ids keep it)
 
 
 @dataclass
@@ -115,6 +116,8 @@ def infer(spec: Spec, overrides: dict | None = None) -> Resources:
     for collection in ops:
         if collection in claimed or collection in refused or _name(collection) in refused or "post" not in ops[collection]:
             continue
+        if not _succeeds(ops[collection]["post"]):
+            continue  # a POST that documents no success creates nothing
         if _PARAM.match(collection.rstrip("/").rsplit("/", 1)[-1] or ""):
             continue  # `/pets/{id}` with POST is an action on an item, not a collection
         item = _item_path(collection, ops)
@@ -138,6 +141,11 @@ def infer(spec: Spec, overrides: dict | None = None) -> Resources:
             if method in ops[resource.item]:
                 roles[(method, resource.item)] = Role(resource, role)
     return Resources(found, roles)
+
+
+def _succeeds(op: Any) -> bool:
+    responses = op.operation.get("responses") or {}
+    return any(str(k)[:1] == "2" or k == "default" for k in responses)
 
 
 def read_overrides(source: str) -> dict:
@@ -199,6 +207,8 @@ def _resource(spec: Spec, ops: dict, collection: str, item: str, name: str | Non
     props = _properties(document, document_schema)
     if id_field is None:
         id_field = _id_field(id_param, props, collection)
+    if id_kind == "string" and id_field and _id_kind(resolve(document, props.get(id_field) or {})) == "integer":
+        id_kind = "integer"  # the document's id is a number (DigitalOcean's image id), the path's text
     list_wrap, list_schema = None, {}
     filters: dict[str, str] = {}
     paging = None
@@ -218,7 +228,8 @@ def _resource(spec: Spec, ops: dict, collection: str, item: str, name: str | Non
             patch = "json-patch"
     parents = re.findall(r"\{([^}]+)\}", collection)
     return Resource(name or _name(collection), collection, item, id_param, id_kind, id_field, parents,
-                    document_schema, item_wrap, list_wrap, list_schema, paging, filters, patch)
+                    document_schema, item_wrap, list_wrap, list_schema, paging, filters, patch,
+                    resolve(document, param.get("schema") or {}))
 
 
 def _id_kind(schema: dict) -> str:
@@ -358,8 +369,10 @@ def _fixture(resource: Resource, folder: Path) -> list:
         return []
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as error:
-        raise SpecError(str(path), f"is not JSON: {error}") from None
+    except json.JSONDecodeError as error:
+        raise SpecError(str(path), f"is not JSON: {error.msg}", error.lineno, error.colno) from None
+    except (ValueError, OSError) as error:
+        raise SpecError(str(path), f"cannot be read: {error}") from None
     if not isinstance(data, list):
         raise SpecError(str(path), "a fixture file holds a list of documents")
     return data

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any, Collection, Iterable
 from urllib.parse import quote, unquote_plus
 
 from .limits import too_deep
@@ -52,7 +52,9 @@ def mask_header(name: str, value: str) -> str:
     return MASK if lowered in SECRET_HEADERS or names_secret(name) else value
 
 
-def mask_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+def mask_headers(headers: Iterable[tuple[str, str]], also: Collection[str] = ()) -> dict[str, str]:
+    """Headers with secrets masked: by the rule, and those named in `also` (lower case: the names
+    a spec's security schemes declare, whatever they are called)."""
     masked = {}
     for name, value in headers:
         plain = _PLAIN_HEADERS.get(name)
@@ -60,22 +62,26 @@ def mask_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
             plain = mask_header(name, "x y") == "x y"  # a header this rule leaves as sent
             if len(_PLAIN_HEADERS) < 4096:
                 _PLAIN_HEADERS[name] = plain
-        masked[name] = value if plain else mask_header(name, value)
+        if also and name.lower() in also:
+            masked[name] = MASK
+        else:
+            masked[name] = value if plain else mask_header(name, value)
     return masked
 
 
-_PLAIN_HEADERS: dict[str, bool] = {}  # header name -> whether its values are kept as sent
+_PLAIN_HEADERS: dict[str, bool] = {}  # header name -> whether the rule keeps its values as sent
 
 
-def mask_pairs(text: str) -> str:
-    """A query string or form body (`a=1&b=2`) with secret fields' values masked; the rest kept
-    exactly as sent."""
+def mask_pairs(text: str, also: Collection[str] = ()) -> str:
+    """A query string or form body (`a=1&b=2`) with secret fields' values masked (by the rule, and
+    those named in `also`); the rest kept exactly as sent."""
     if not text:
         return text
     parts = []
     for part in re.split(r"([&;])", text):
         name, sep, _ = part.partition("=")
-        parts.append(f"{name}={quote(MASK)}" if sep and names_secret(unquote_plus(name)) else part)
+        secret = sep and (names_secret(unquote_plus(name)) or unquote_plus(name) in also)
+        parts.append(f"{name}={quote(MASK)}" if secret else part)
     return "".join(parts)
 
 

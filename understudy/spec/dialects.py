@@ -16,6 +16,7 @@ from typing import Any
 
 from jsonschema import Draft4Validator, Draft202012Validator, FormatChecker, ValidationError
 from jsonschema import _keywords
+from jsonschema.exceptions import UnknownType
 from jsonschema.validators import extend
 from referencing import Registry
 
@@ -131,9 +132,26 @@ def _write_only(validator, value, instance, schema):
         yield ValidationError("is write-only: not part of a response")
 
 
+# Formats jsonschema checks only with optional packages: checked here as Schemathesis checks them
+# (its Rust validator), so an answer Schemathesis would call wrong never leaves understudy.
+RUST_FORMATS = ("uri", "uri-reference", "iri", "iri-reference", "hostname", "idn-hostname", "json-pointer",
+                "relative-json-pointer", "uri-template", "duration", "time", "date")
+
+
+@functools.lru_cache(maxsize=None)
+def _rust_format(name: str):
+    import jsonschema_rs
+
+    validator = jsonschema_rs.Draft202012Validator({"format": name}, validate_formats=True)
+    return lambda instance: not isinstance(instance, str) or validator.is_valid(instance)
+
+
 def _format_checker(base: FormatChecker) -> FormatChecker:
     checker = FormatChecker()
     checker.checkers = dict(base.checkers)
+    for name in RUST_FORMATS:
+        if name not in checker.checkers:
+            checker.checkers[name] = (_rust_format(name), ())
     for name, bound in INT_RANGES.items():
         checker.checkers[name] = (functools.partial(_in_range, bound=bound), ())
     checker.checkers["regex"] = (_is_regex, ())
@@ -160,18 +178,54 @@ def _is_regex(instance: Any) -> bool:
     return True
 
 
+def _tolerant(check):
+    """`type` that ignores what is not a type name (`type: {description: ...}`, `type: file`), as
+    if the schema said nothing: a real-world mistake the lint lists, never a crash."""
+    def keyword(validator, types, instance, schema):
+        names = types if isinstance(types, list) else [types]
+        known = [t for t in names if isinstance(t, str) and _known(validator, t)]
+        if known:
+            yield from check(validator, known if isinstance(types, list) else known[0], instance, schema)
+    return keyword
+
+
+def _known(validator, name: str) -> bool:
+    try:
+        validator.is_type(None, name)
+    except UnknownType:
+        return False
+    return True
+
+
 FORMATS = {"3.0": _format_checker(Draft4Validator.FORMAT_CHECKER),
            "3.1": _format_checker(Draft202012Validator.FORMAT_CHECKER)}
 _SAFE = {"pattern": _pattern, "patternProperties": _pattern_properties, "additionalProperties": _additional_properties}
 _BASE = {
-    "3.0": extend(Draft4Validator, {**_SAFE, "type": _nullable(Draft4Validator.VALIDATORS["type"]),
+    "3.0": extend(Draft4Validator, {**_SAFE, "type": _nullable(_tolerant(Draft4Validator.VALIDATORS["type"])),
                                     "enum": _nullable(Draft4Validator.VALIDATORS["enum"])}),
-    "3.1": extend(Draft202012Validator, _SAFE),
+    # (`nullable` is not 3.1, but specs converted to 3.1 keep it, and Schemathesis honours it)
+    "3.1": extend(Draft202012Validator, {**_SAFE, "type": _nullable(_tolerant(Draft202012Validator.VALIDATORS["type"])),
+                                         "enum": _nullable(Draft202012Validator.VALIDATORS["enum"])}),
 }
+
+
+def _one_of_with_discriminator(check):
+    """`oneOf` that, where a `discriminator` names the property that picks the branch, asks only
+    that some branch fits (the discriminator says which; the inlined branches no longer carry the
+    names a mapping would need): a request valid as the spec means it is not refused."""
+    def keyword(validator, one_of, instance, schema):
+        if isinstance(schema.get("discriminator"), dict):
+            yield from _keywords.anyOf(validator, one_of, instance, schema)
+        else:
+            yield from check(validator, one_of, instance, schema)
+    return keyword
+
+
 CLASSES = {
     (dialect, direction): extend(_BASE[dialect], {
         "required": _required("readOnly" if direction == "request" else "writeOnly"),
-        **({"writeOnly": _write_only} if direction == "response" else {}),
+        **({"writeOnly": _write_only} if direction == "response" else
+           {"oneOf": _one_of_with_discriminator(_BASE[dialect].VALIDATORS["oneOf"])}),
     })
     for dialect in DIALECTS for direction in DIRECTIONS
 }

@@ -2,7 +2,8 @@
 by default (a `--strict` start refuses them): a server variable default outside its enum, an
 example or default that does not match its schema, a `$ref` that resolves nowhere, duplicate
 operationIds, a path parameter not declared (or declared and not in the path), two templates
-that route alike, a security requirement naming no scheme, a pattern no engine compiles."""
+that route alike, a security requirement naming no scheme, a pattern no engine compiles, an
+operation that documents no success response (it answers its first documented one)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ class Mistake:
     file: str
     pointer: str  # JSON pointer into that file
     message: str
-    rule: str  # server-variable, example, default, ref, operation-id, path-parameter, route, security, pattern, schema
+    rule: str  # server-variable, example, default, ref, operation-id, path-parameter, route, security, pattern,
+    # schema, no-success
 
     def __str__(self) -> str:
         return f"{self.file}#{self.pointer}: {self.message}"
@@ -189,6 +191,12 @@ def _operations(document: dict) -> Iterator[tuple[str, str, str]]:
                 yield op.pointer, f"path parameter {name!r} must be required: true", "path-parameter"
         for at, requirement in _requirements(op.operation.get("security"), op.pointer + "/security"):
             yield from _security(at, requirement, schemes)
+        responses = op.operation.get("responses")
+        if isinstance(responses, dict) and responses and not any(
+                str(k)[:1] == "2" or k == "default" for k in responses):
+            first = next((k for k in responses if str(k)[:1].isdigit()), None)
+            yield (op.pointer + "/responses", f"{op.method.upper()} {op.path} documents no success response"
+                   + (f": it answers {first}, its first documented one" if first else ""), "no-success")
 
 
 def _requirements(security: Any, at: str) -> Iterator[tuple[str, dict]]:

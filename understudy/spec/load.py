@@ -72,7 +72,42 @@ def from_text(source: str, text: str, *, allow_remote_refs: bool = False) -> Spe
         document = swagger2.convert(document)
         origins = {swagger_pointer(p): o for p, o in origins.items()}
     dialect = "3.0" if version.startswith(("2.", "3.0")) else "3.1"
+    normalise_paths(document)
     return Spec(document, dialect, source, version, spec_name(source), origins)
+
+
+IGNORED_HEADERS = ("accept", "content-type", "authorization")  # OpenAPI: such parameters are ignored
+
+
+def normalise_paths(document: dict) -> None:
+    """In place: a path item given by `$ref` (`/support/ip-address: {$ref: '#/paths/~1ip-address'}`)
+    becomes a copy of what it names, so every route has its methods; header parameters named
+    Accept, Content-Type or Authorization are dropped, as OpenAPI says they are ignored (the
+    media types and security schemes say what they carry)."""
+    import copy
+
+    from .walk import METHODS, resolve
+
+    paths = document.get("paths")
+    if not isinstance(paths, dict):
+        return
+    for template, item in list(paths.items()):
+        if isinstance(item, dict) and isinstance(item.get("$ref"), str):
+            target = resolve(document, item)
+            paths[template] = copy.deepcopy({**target, **{k: v for k, v in item.items() if k != "$ref"}}) \
+                if isinstance(target, dict) else {}
+    for item in paths.values():
+        if not isinstance(item, dict):
+            continue
+        for holder in [item] + [item[m] for m in METHODS if isinstance(item.get(m), dict)]:
+            params = holder.get("parameters")
+            if isinstance(params, list):
+                holder["parameters"] = [p for p in params if not _ignored(resolve(document, p))]
+
+
+def _ignored(param: Any) -> bool:
+    return (isinstance(param, dict) and param.get("in") == "header"
+            and str(param.get("name", "")).lower() in IGNORED_HEADERS)
 
 
 def swagger_pointer(pointer: str) -> str:
