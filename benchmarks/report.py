@@ -81,13 +81,13 @@ def table(scenario: Scenario, measurements: list[Measurement], prism_label: str 
     lines = [f"{scenario.name}: {scenario.what}",
              f"  {'':<26}{'':>9}{'':>10}{'':>10}  {'errors':<17}{'CPU, % of one core':^21}",
              f"  {'server':<26}{'req/s':>9}{'p50':>10}{'p99':>10}  {'non-2xx, socket':<17}"
-             f"{'server':>7}{'wrk':>7}{'other':>7}  req/s per round"]
+             f"{'server':>7}{'wrk':>7}{'other':>7}{'µs CPU/req':>12}  req/s per round"]
     for s in summaries:
         label = f"{prism_label} *" if s.is_prism else s.server
         rounds = ", ".join(f"{rps:.0f}" for rps in s.rps_each)
         lines.append(f"  {label:<26}{s.rps:>9.1f}{ms(s.p50_us):>10}{ms(s.p99_us):>10}  "
                      f"{f'{s.non2xx}, {s.socket_errors}':<17}"
-                     f"{s.server_cpu:>7.0f}{s.wrk_cpu:>7.0f}{s.other_cpu:>7.0f}  {rounds}")
+                     f"{s.server_cpu:>7.0f}{s.wrk_cpu:>7.0f}{s.other_cpu:>7.0f}{cpu_us(s):>12.0f}  {rounds}")
     prism = next((s for s in summaries if s.is_prism), None)
     if prism is not None and prism.rps:
         for s in summaries:
@@ -104,3 +104,30 @@ def table(scenario: Scenario, measurements: list[Measurement], prism_label: str 
     if prism is not None:
         lines.append(f"  * {PRISM_NOTE}")
     return lines
+
+
+def pinned_table(scenario: Scenario, measurements: list[Measurement], server_core: int, wrk_core: int) -> list[str]:
+    """The per-core figure: one understudy worker and the bare Starlette route, each pinned to
+    one core with wrk on the other, and their ratio."""
+    summaries = summarise(measurements)
+    lines = [f"per core: {scenario.what}; the server pinned to core {server_core}, wrk to core {wrk_core}",
+             f"  {'server':<34}{'req/s':>9}{'p50':>10}{'p99':>10}  {'errors':<8}{'server CPU':>11}{'other':>7}"
+             f"  req/s per round"]
+    for s in summaries:
+        rounds = ", ".join(f"{rps:.0f}" for rps in s.rps_each)
+        lines.append(f"  {s.server:<34}{s.rps:>9.1f}{ms(s.p50_us):>10}{ms(s.p99_us):>10}  {s.errors:<8}"
+                     f"{s.server_cpu:>10.0f}%{s.other_cpu:>6.0f}%  {rounds}")
+    if len(summaries) == 2 and summaries[1].rps:
+        ours, bare = summaries
+        lines.append(f"  {ours.server} / {bare.server}: {100 * ours.rps / bare.rps:.0f} % of its requests/s "
+                     f"({cpu_us(ours):.0f} µs vs {cpu_us(bare):.0f} µs of CPU a request)")
+    for s in summaries:
+        lines += [f"  note ({s.server}): {note}" for note in s.notes]
+        if s.other_cpu > BUSY:
+            lines.append(f"  note ({s.server}): other work used {s.other_cpu:.0f}% of a core during the runs")
+    return lines
+
+
+def cpu_us(s: Summary) -> float:
+    """CPU time the server spent per request, in µs."""
+    return s.server_cpu / 100 * 1e6 / s.rps if s.rps else 0.0

@@ -5,6 +5,8 @@ generator (wrk on 127.0.0.1), one server at a time.
     .venv/bin/python benchmarks/run.py -s tiikr-get -d 30s -c 64 -r 5
     .venv/bin/python benchmarks/run.py --serve-args "--workers 1" --serve-args ""
     .venv/bin/python benchmarks/run.py --serve-args "" --serve-args "--state {postgres}"
+    .venv/bin/python benchmarks/run.py --pinned              # also: one worker per core vs bare Starlette
+    .venv/bin/python benchmarks/run.py --pinned-only         # only that
 
 Each --serve-args adds one understudy configuration (extra `understudy serve` arguments), all
 measured in the same run against the same Prism figures. `{postgres}` in them stands for a new
@@ -29,7 +31,7 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import servers, startup, wrk  # noqa: E402
-from benchmarks.report import BUSY, PRISM_NOTE, Measurement, table  # noqa: E402
+from benchmarks.report import BUSY, PRISM_NOTE, Measurement, pinned_table, table  # noqa: E402
 from benchmarks.scenarios import BY_NAME, SCENARIOS, Scenario, id_pattern  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,11 +62,12 @@ def check(server: servers.Server, scenario: Scenario) -> tuple[str, list[str]]:
 
 
 def run_wrk(binary: str, script: Path, server: servers.Server, duration: str,
-            args: argparse.Namespace) -> tuple[wrk.Result, dict[str, float]]:
-    """One wrk run: its result, and the CPU used meanwhile in % of one core by the server, by wrk
-    and by everything else on the machine (other work disturbs the figures)."""
-    cmd = wrk.command(binary, script, server.origin, duration, args.connections, args.threads,
-                      args.timeout)
+            args: argparse.Namespace, core: int | None = None) -> tuple[wrk.Result, dict[str, float]]:
+    """One wrk run (pinned to `core` if given): its result, and the CPU used meanwhile in % of one
+    core by the server, by wrk and by everything else on the machine (other work disturbs the
+    figures)."""
+    cmd = servers.pinned(core) + wrk.command(binary, script, server.origin, duration, args.connections,
+                                             args.threads, args.timeout)
     before = (server.cpu_seconds(), children_cpu(), servers.machine_cpu_seconds())
     started = time.monotonic()
     done = subprocess.run(cmd, capture_output=True, text=True)
@@ -83,7 +86,7 @@ def children_cpu() -> float:
 
 
 def measure(binary: str, server: servers.Server, scenario: Scenario, args: argparse.Namespace,
-            is_prism: bool) -> Measurement:
+            is_prism: bool, wrk_core: int | None = None, resets: bool = True) -> Measurement:
     script = servers.CACHE / "scripts" / f"{scenario.name}.lua"
     script.parent.mkdir(parents=True, exist_ok=True)
     script.write_text(wrk.script(scenario))
@@ -96,10 +99,10 @@ def measure(binary: str, server: servers.Server, scenario: Scenario, args: argpa
     print(f"  {scenario.name} on {server.label}: {seen}; warming up {args.warmup}, "
           f"measuring {args.duration} ...", flush=True)
     if args.warmup not in ("0", "0s"):
-        run_wrk(binary, script, server, args.warmup, args)
-    if not is_prism:
+        run_wrk(binary, script, server, args.warmup, args, wrk_core)
+    if resets and not is_prism:
         servers.reset(server)  # measure from the fixtures, not from what the warm-up created
-    result, cpu = run_wrk(binary, script, server, args.duration, args)
+    result, cpu = run_wrk(binary, script, server, args.duration, args, wrk_core)
     if server.process.poll() is not None:
         notes.append(f"the server exited during the run ({server.process.returncode}); "
                      f"see {server.log}")
@@ -140,6 +143,42 @@ def bench_api(api: str, scenarios: list[Scenario], binary: str, prism: str | Non
             finally:
                 server.stop()
     return measurements
+
+
+def figures(m: Measurement) -> dict:
+    return {"scenario": m.scenario, "server": m.server, "prism": m.is_prism, "check": m.check,
+            "notes": m.notes, "server_cpu": m.server_cpu, "wrk_cpu": m.wrk_cpu, "other_cpu": m.other_cpu,
+            **m.result.as_dict()}
+
+
+PINNED = BY_NAME["tiikr-get"]  # the per-core figure's request
+
+
+def bench_pinned(binary: str, args: argparse.Namespace) -> list[Measurement]:
+    """The per-core figure: one understudy worker pinned to one core and wrk to the other, then
+    the same request answered by a bare Starlette route (benchmarks/bare_starlette.py) on uvicorn,
+    pinned the same way; rounds alternate the two."""
+    server_core, wrk_core = args.cores
+    measurements = []
+    for round_ in range(1, args.repeat + 1):
+        print(f"round {round_}/{args.repeat}: pinned, server on core {server_core}, wrk on core {wrk_core}",
+              flush=True)
+        server = servers.start_understudy(PINNED_UNDERSTUDY, PINNED.api, ["--workers", "1"],
+                                          log_name(PINNED.api, "pinned", round_), core=server_core)
+        try:
+            measurements.append(measure(binary, server, PINNED, args, False, wrk_core))
+        finally:
+            server.stop()
+        server = servers.start_bare(PINNED_BARE, log_name(PINNED.api, "bare-starlette", round_), server_core)
+        try:
+            measurements.append(measure(binary, server, PINNED, args, False, wrk_core, resets=False))
+        finally:
+            server.stop()
+    return measurements
+
+
+PINNED_UNDERSTUDY = "understudy --workers 1, pinned"
+PINNED_BARE = "bare Starlette route"
 
 
 def spec_arguments(scenario: Scenario) -> list[str] | None:
@@ -196,10 +235,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "the machine to stop (0: do not wait)")
     parser.add_argument("--no-prism", action="store_true", help="measure understudy only")
     parser.add_argument("--prism", metavar="BINARY", help="use this prism instead of installing one")
+    parser.add_argument("--pinned", action="store_true",
+                        help="also measure one understudy worker pinned to one core (wrk on another) "
+                             "beside a bare Starlette route doing the same work (Tiikr GET)")
+    parser.add_argument("--pinned-only", action="store_true", help="measure only the per-core figure")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write every figure to FILE")
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
     args = parser.parse_args(argv)
     args.serve_args = args.serve_args or [""]
+    args.pinned = args.pinned or args.pinned_only
     return args
 
 
@@ -213,7 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     from understudy.config import DEFAULTS
 
     chosen = [BY_NAME[name] for name in args.scenario if name in BY_NAME] if args.scenario else SCENARIOS
-    with_startup = not args.scenario or "startup" in args.scenario
+    with_startup = not args.pinned_only and (not args.scenario or "startup" in args.scenario)
+    chosen = [] if args.pinned_only else chosen
     present = set(discover(DEFAULTS["root"]))
     skipped = [s for s in chosen if not available(s, present)]
     chosen = [s for s in chosen if available(s, present)]
@@ -229,8 +274,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  load       wrk -t {args.threads} -c {args.connections}, warm-up {args.warmup}, "
           f"measured {args.duration} per server, scenario and round, {args.repeat} round(s), "
           f"on 127.0.0.1")
-    if prism is None:
+    if prism is None and chosen:
         print(f"  Prism skipped: {prism_why}")
+    if args.pinned:
+        args.cores, why = servers.two_cores()
+        print(f"  pinned     understudy and the bare Starlette route on core {args.cores[0]}, wrk on "
+              f"core {args.cores[1]}" if why is None else f"  pinned figure skipped: {why}")
+        args.pinned = why is None
     for s in skipped:
         print(f"  scenario {s.name} skipped: API {s.api} is not in this checkout")
     github, github_why = startup.github_spec() if with_startup else (None, "not asked for")
@@ -250,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
     plain = [extra for extra in args.serve_args if servers.POSTGRES not in extra] or [""]
     starts = startup.measure(github, plain, prism, args.repeat) if github else []
 
+    pinned = bench_pinned(binary, args) if args.pinned else []
+
     prism_label = f"Prism {info['prism'].split(',')[0]}"
     print()
     for s in chosen:
@@ -260,14 +312,15 @@ def main(argv: list[str] | None = None) -> int:
         if any(m.other_cpu > BUSY for m in measurements) or servers.wait_quiet(1, BUSY) >= BUSY:
             print("  note: other work ran on the machine meanwhile: wall times are longer than on a quiet one")
         print()
+    if args.pinned:
+        print("\n".join(pinned_table(PINNED, pinned, *args.cores)))
+        print()
     if args.json:
         args.json.write_text(json.dumps({
             "command": sys.argv, "machine": info, "prism_note": PRISM_NOTE,
             "skipped": [s.name for s in skipped],
-            "results": [{"scenario": m.scenario, "server": m.server, "prism": m.is_prism,
-                         "check": m.check, "notes": m.notes, "server_cpu": m.server_cpu,
-                         "wrk_cpu": m.wrk_cpu, "other_cpu": m.other_cpu, **m.result.as_dict()}
-                        for m in measurements],
+            "results": [figures(m) for m in measurements],
+            "pinned": [figures(m) for m in pinned],
             "startup": [{"server": x.server, "wall_s": round(x.wall, 2), "cpu_s": round(x.cpu, 2)} for x in starts],
         }, indent=2))
     return 0

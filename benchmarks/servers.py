@@ -135,14 +135,15 @@ def understudy_command(api: str, port: int, extra: list[str], spec: list[str] | 
 
 
 def start_understudy(label: str, api: str, extra: list[str], log_name: str, spec: list[str] | None = None,
-                      database: "Postgres | None" = None, ready: str = "/openapi.json") -> Server:
-    """`understudy serve --api API EXTRA` (or `serve SPEC ...`, see understudy_command); `{postgres}`
-    in EXTRA becomes a new database of a throwaway PostgreSQL server, whose CPU then counts as the
-    server's."""
+                      database: "Postgres | None" = None, ready: str = "/openapi.json",
+                      core: int | None = None) -> Server:
+    """`understudy serve --api API EXTRA` (or `serve SPEC ...`, see understudy_command), pinned to
+    `core` if given; `{postgres}` in EXTRA becomes a new database of a throwaway PostgreSQL server,
+    whose CPU then counts as the server's."""
     port = free_port()
     if database is not None and any(POSTGRES in arg for arg in extra):
         extra = [arg.replace(POSTGRES, database.fresh()) for arg in extra]
-    server = start(label, understudy_command(api, port, extra, spec), port, log_name)
+    server = start(label, pinned(core) + understudy_command(api, port, extra, spec), port, log_name)
     if database is not None and database.server is not None:
         server.helpers = (database.postmaster(),)
     try:
@@ -151,6 +152,37 @@ def start_understudy(label: str, api: str, extra: list[str], log_name: str, spec
         server.stop()
         raise
     return server
+
+
+def start_bare(label: str, log_name: str, core: int | None = None) -> Server:
+    """benchmarks/bare_starlette.py on uvicorn, one process, with understudy's HTTP parser and loop."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "benchmarks.bare_starlette:app", "--app-dir", str(HERE.parent),
+               "--host", HOST, "--port", str(port), "--http", "httptools", "--loop", "uvloop",
+               "--no-access-log", "--log-level", "warning"]
+    server = start(label, pinned(core) + command, port, log_name)
+    try:
+        server.wait_until_answering("/api/v1/test")
+    except Exception:
+        server.stop()
+        raise
+    return server
+
+
+# -- pinning to a core --------------------------------------------------------------------------
+def pinned(core: int | None) -> list[str]:
+    """The prefix that runs a command on one core (nothing for None)."""
+    return [] if core is None else ["taskset", "-c", str(core)]
+
+
+def two_cores() -> tuple[tuple[int, int] | None, str | None]:
+    """(server's core, wrk's core), or None and why the per-core figure cannot be taken."""
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        return None, "it needs two cores, this process may use one"
+    if not shutil.which("taskset"):
+        return None, "taskset is not installed (util-linux)"
+    return (cores[0], cores[1]), None
 
 
 POSTGRES = "{postgres}"  # in --serve-args: a database of the throwaway PostgreSQL server

@@ -1,9 +1,9 @@
 """One API's request path: a route table compiled once from its spec, then, per operation, one
-chain of steps built on the operation's first request: (response validation, in tests) -> auth ->
-controls -> validation -> the handler. Connexion reads each operation (its parameters, body and
-responses), resolves its operationId to a handler and parses parameters; the rest is ours, so a
-request crosses no middleware that does not concern its operation. A broken spec or an unresolved
-operationId stops the server at start-up."""
+pipeline built on the operation's first request: (response validation, in tests) -> auth ->
+controls -> validation -> the handler, run in one coroutine (pipeline.py). Connexion reads each
+operation (its parameters, body and responses), resolves its operationId to a handler and parses
+parameters; the rest is ours, so a request crosses no middleware that does not concern its
+operation. A broken spec or an unresolved operationId stops the server at start-up."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from urllib.parse import parse_qs
 from connexion.exceptions import ProblemException
 from connexion.jsonifier import Jsonifier
 from connexion.json_schema import resolve_refs
-from connexion.middleware.context import ContextOperation
 from connexion.operations import OpenAPIOperation
 from connexion.resolver import RelativeResolver
 from connexion.spec import OpenAPISpecification
@@ -32,6 +31,7 @@ from .errors import ApiError, Violation
 from .files import load_yaml
 from .invoke import FastOperation
 from .parameters import could_be
+from .pipeline import Pipeline
 from .responses import asgi_headers, render_error
 from .routing import HTTP_METHODS, MethodNotAllowed, NoRoute, RouteTable, carried
 from .spec.walk import pointer_get, ref_pointer
@@ -167,12 +167,13 @@ class ApiApp:
             return chain
         operation = self.operation(template, method)
         handler = FastOperation.from_operation(operation, pythonic_params=False, jsonifier=self.jsonifier)
-        steps: Any = ContextOperation(handler, operation=operation)
+        auth = AuthOperation(None, operation=operation, api_definition=self.api)
+        controls = ControlsOperation(None, operation=operation, generate=self.api.response_example)
+        steps: Any = handler
         if build:
-            steps = ValidationOperation(steps, operation=operation, max_body_bytes=self.max_body_bytes,
-                                        compile=self.api.request_validator or compile_schema)
-        steps = ControlsOperation(steps, operation=operation, generate=self.api.response_example)
-        steps = AuthOperation(steps, operation=operation, api_definition=self.api)
+            steps = Pipeline(operation, auth, controls, ValidationOperation(
+                None, operation=operation, max_body_bytes=self.max_body_bytes,
+                compile=self.api.request_validator or compile_schema), handler)
         if self.validate_responses:
             steps = ResponseValidation(steps, ResponseContract(
                 operation.responses, self.api.response_validator or openapi30_response_validator))

@@ -9,8 +9,8 @@ import os
 import re
 import socket
 import time
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Mapping
 from pathlib import Path
 from urllib.parse import urlparse
@@ -25,13 +25,14 @@ from .apiapp import build_api_app, load_spec, merge_path_parameters
 from .challenge import NoChallengeForScripts
 from .config import DEFAULTS, Config, build_config
 from .credentials import listed
-from .context import RequestContext, reset_current, set_current
+from .context import RequestContext, RequestHeaders, reset_current, set_current
 from .controls import RAW_SEND, Rules
 from .docs import public_spec
 from .errors import DEFAULT_STATUS, ApiError, Violation
-from .journal import request_query, request_record
+from .journal import request_query, request_record, timestamp
 from .responses import asgi_headers, error_response, json_response, render_error
 from .security.limits import check_body
+from .security.origins import VARY_ORIGIN, vary_origin, with_vary_origin
 from .spec.routing import discriminators
 from .stores import ENGINE, Sessions, check_name, load_fixtures, open_state
 from .stores import HEADER as SESSION_HEADER
@@ -51,6 +52,7 @@ class Mount:
     app: Any  # the API's Connexion AsyncApp
     spec: dict  # resolved spec, served with its server rewritten
     spec_paths: set  # concrete paths the spec defines at the root of the mount (for "/" etc.)
+    short_ids: dict = field(default_factory=dict)  # operationId as Connexion reports it -> as written
 
     @property
     def name(self) -> str:
@@ -132,7 +134,7 @@ class Understudy:
         self.fronts = upstream.fronts(self.mounts, config, self.store.view(ENGINE))  # --upstream, --replay
         expose = sorted({h for api in apis for h in api.expose_headers})
         self.asgi = security.guard(NoChallengeForScripts(self.dispatch), config, is_admin=self.is_admin_path,
-                                   refuse=self.refuse, expose=expose + [EVICTED_HEADER])
+                                   refuse=self.refuse, expose=expose + [EVICTED_HEADER], plain=self.dispatch)
 
     # -- routing --------------------------------------------------------------------------
     def mount_for(self, path: str) -> Mount | None:
@@ -178,10 +180,9 @@ class Understudy:
         if scope["type"] != "http":
             return
         mount = self.mount_for(scope["path"])
-        if mount is None:
-            await self.router(scope, receive, send)
-        elif mount is self.admin:
-            await self.call_admin(scope, receive, send)
+        if mount is None or mount is self.admin:
+            send = vary_origin(send) if scope.get(VARY_ORIGIN) else send  # call_api adds it itself
+            await (self.router(scope, receive, send) if mount is None else self.call_admin(scope, receive, send))
         else:
             await self.call_api(mount, scope, receive, send)
 
@@ -211,9 +212,8 @@ class Understudy:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    def base_url(self, scope: Scope, mount: Mount) -> str:
-        headers = Headers(scope=scope)
-        host = headers.get("host")
+    def base_url(self, scope: Scope, mount: Mount, headers: Headers | None = None) -> str:
+        host = (headers if headers is not None else Headers(scope=scope)).get("host")
         if not host:
             server = scope.get("server") or (self.config["host"], self.config["port"])
             host = f"{server[0]}:{server[1]}"
@@ -223,19 +223,21 @@ class Understudy:
     async def call_api(self, mount: Mount, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         self.sessions.begin_request()
-        headers = Headers(scope=scope)
+        headers = RequestHeaders(scope=scope)
         session = headers.get(SESSION_HEADER)
         ctx = RequestContext(
             api=mount.name, store=self.store.view(mount.name), config=self.config,
-            base_url=self.base_url(scope, mount), headers=headers, session=session,
+            base_url=self.base_url(scope, mount, headers), headers=headers, session=session,
         )
         ctx.take_rule = lambda operation_id: self.rules.take(
-            mount.name, self.short_operation_id(mount, operation_id), scope["method"], scope["path"], session)
+            mount.name, operation_id, scope["method"], scope["path"], session,
+            lambda: self.short_operation_id(mount, operation_id))
         token = set_current(ctx)
         state: dict[str, Any] = {"status": None}
         announce: dict[str, str] = {}  # headers the engine adds (a session evicted)
         body = b""
         scope.setdefault("extensions", {})  # shared with Connexion's copies: routing lands here
+        vary = scope.get(VARY_ORIGIN, False)
 
         async def send_with_headers(message: dict) -> None:
             if message["type"] == "http.response.start":
@@ -245,6 +247,8 @@ class Understudy:
                     message = {**message, "headers": list(message.get("headers", [])) + [
                         (k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in extra.items()
                     ]}
+                if vary:  # what CORS adds to an answer to a request without an Origin
+                    message = with_vary_origin(message)
             await send(message)
 
         try:
@@ -281,7 +285,7 @@ class Understudy:
             reset_current(token)
             routing = scope["extensions"].get("connexion_routing", {})
             self.journal.record({
-                "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                "time": timestamp(),
                 "api": mount.name,
                 "session": session,
                 "host": self.hostname,
@@ -302,10 +306,12 @@ class Understudy:
     @staticmethod
     def short_operation_id(mount: Mount, operation_id: str | None) -> str | None:
         """The operationId as the spec writes it (Connexion reports the resolved module path)."""
-        prefix = mount.api.package + "."
-        if operation_id and operation_id.startswith(prefix):
-            return operation_id[len(prefix):]
-        return operation_id
+        found = mount.short_ids.get(operation_id)
+        if found is None:
+            prefix = mount.api.package + "."
+            found = operation_id[len(prefix):] if operation_id and operation_id.startswith(prefix) else operation_id
+            mount.short_ids[operation_id] = found
+        return found
 
     def check_length(self, headers: Headers) -> None:
         length = headers.get("content-length")
@@ -373,14 +379,25 @@ def without_trailing_slash(scope: Scope, base_path: str) -> Scope:
 
 def with_aliases_resolved(scope: Scope, base_path: str, aliases: dict[str, str]) -> Scope:
     """The same request on the documented path when it used a known mistaken form."""
-    for mistaken, documented in aliases.items():
-        method, _, template = mistaken.partition(" ")
-        pattern = re.sub(r"\\\{([^}]+)\\\}", r"(?P<\1>[^/]+)", re.escape(base_path + template))
-        found = re.fullmatch(pattern, scope["path"]) if scope["method"] == method else None
+    if not aliases:
+        return scope
+    for method, pattern, documented in compiled_aliases(base_path, tuple(aliases.items())):
+        found = pattern.fullmatch(scope["path"]) if scope["method"] == method else None
         if found:
             path = base_path + documented.format(**found.groupdict())
             return {**scope, "path": path, "raw_path": path.encode("latin-1")}
     return scope
+
+
+@lru_cache(maxsize=64)
+def compiled_aliases(base_path: str, aliases: tuple[tuple[str, str], ...]) -> list[tuple[str, re.Pattern, str]]:
+    """(method, path pattern, documented path) of each alias, compiled once per mount."""
+    compiled = []
+    for mistaken, documented in aliases:
+        method, _, template = mistaken.partition(" ")
+        pattern = re.sub(r"\\\{([^}]+)\\\}", r"(?P<\1>[^/]+)", re.escape(base_path + template))
+        compiled.append((method, re.compile(pattern), documented))
+    return compiled
 
 
 def configure(config: Mapping[str, Any] | None = None) -> tuple[Config, list[ApiDefinition]]:

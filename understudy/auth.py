@@ -18,8 +18,10 @@ from starlette.types import Receive, Scope, Send
 from .api import ApiDefinition, RequestInfo
 from .context import current, store
 from .errors import ApiError
+from .stores.base import CachedDocs, clone
 
 MISSING = object()
+NO_QUERY = QueryParams("")  # immutable: shared by every request without a query string
 
 
 def same(a: str | bytes, b: str | bytes) -> bool:
@@ -46,14 +48,46 @@ def find(coll: str, **secrets: str) -> dict | None:
     """The document of the current API's `coll` whose fields equal every secret: `matching` over
     the store, without copying the documents that do not match. Every document is compared in
     full, so the time taken does not tell which part was wrong."""
+    wanted = [(field, value.encode("utf-8") if isinstance(value, str) else value)
+              for field, value in secrets.items()]
+
     def fits(doc: dict) -> bool:
         ok = True
-        for field, value in secrets.items():
-            ok &= same(str(doc.get(field, "")), value)
+        for field, value in wanted:
+            ok &= hmac.compare_digest(str(doc.get(field, "")).encode("utf-8"), value)
         return ok
 
-    found = store().filter(coll, fits)
-    return found[0] if found else None
+    view = store()
+    if not isinstance(view, CachedDocs):
+        found = view.filter(coll, fits)
+        return found[0] if found else None
+    found = None
+    for doc, values in secret_table(view, coll, tuple(secrets)):
+        ok = True
+        for value, want in zip(values, wanted):
+            ok &= hmac.compare_digest(value, want[1])
+        if ok and found is None:
+            found = doc
+    return clone(found) if found is not None else None
+
+
+_TABLES: dict[tuple, tuple[dict, list]] = {}
+
+
+def secret_table(view: CachedDocs, coll: str, fields: tuple[str, ...]) -> list[tuple[dict, tuple[bytes, ...]]]:
+    """(document, its `fields` as bytes) of every document of a collection, made once for as long
+    as the store's cached read of the collection stands (it is replaced, never changed, when the
+    collection changes)."""
+    docs = view._docs(coll)
+    key = (id(docs), coll, fields)
+    kept = _TABLES.get(key)
+    if kept is not None and kept[0] is docs:
+        return kept[1]
+    table = [(doc, tuple(str(doc.get(f, "")).encode("utf-8") for f in fields)) for doc in docs.values()]
+    if len(_TABLES) >= 64:
+        _TABLES.clear()
+    _TABLES[key] = (docs, table)
+    return table
 
 
 def parse_basic(header: str) -> tuple[str, str] | None:
@@ -114,10 +148,12 @@ class AuthOperation:
                 if name not in self.api.verifiers:
                     raise RuntimeError(f"{self.api.name}: no verifier for security scheme {name!r}")
 
-    def authenticate(self, scope: Scope) -> Any:
-        headers = Headers(scope=scope)
-        query = QueryParams(scope.get("query_string", b""))
-        cookies = cookie_parser(headers.get("cookie", ""))
+    def authenticate(self, scope: Scope, headers: Headers | None = None) -> Any:
+        headers = headers if headers is not None else Headers(scope=scope)
+        query_string = scope.get("query_string", b"")
+        query = QueryParams(query_string) if query_string else NO_QUERY
+        cookie = headers.get("cookie")
+        cookies = cookie_parser(cookie) if cookie else {}
         info = RequestInfo(scope["method"], scope["path"], headers, query, cookies, self.spec_operation)
         errors: list[tuple[int, ApiError]] = []  # (rank, error)
         for requirement in self.requirements:
@@ -146,7 +182,8 @@ class AuthOperation:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.requirements:
-            current().principal = self.authenticate(scope)
+            ctx = current()
+            ctx.principal = self.authenticate(scope, ctx.headers)
         await self.next_app(scope, receive, send)
 
 

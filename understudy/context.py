@@ -7,6 +7,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from starlette.datastructures import Headers, QueryParams
+
 from .stores import StoreView
 
 
@@ -22,6 +24,7 @@ class RequestContext:
     take_rule: Callable[[str], Any] | None = None  # a session control for this operation, if any
     extras: dict[str, Any] = field(default_factory=dict)  # API-specific per-request values
     scope: Any = None  # the ASGI scope, once routing found the operation
+    query: Any = None  # starlette QueryParams of the request, parsed on first use (query_params())
 
 
 _current: ContextVar[RequestContext] = ContextVar("understudy_request")
@@ -58,3 +61,54 @@ def settings() -> Any:
 def header(name: str, default: str | None = None) -> str | None:
     headers = _current.get().headers
     return headers.get(name, default) if headers is not None else default
+
+
+def query_params() -> Any:
+    """The request's query parameters (starlette QueryParams), parsed once per request."""
+    ctx = _current.get()
+    if ctx.query is None:
+        ctx.query = QueryParams((ctx.scope or {}).get("query_string", b""))
+    return ctx.query
+
+
+class RequestHeaders(Headers):
+    """starlette's Headers of a request, whose lookups by name (`get`, `[]`, `in`) read a dict
+    made on the first one instead of scanning every header each time (the first value of a
+    repeated header, as Headers answers)."""
+
+    _first: dict[bytes, bytes] | None = None
+
+    def _lookup(self) -> dict[bytes, bytes]:
+        first = self._first
+        if first is None or len(self._list) != self._size:  # headers added since: read them again
+            first = {}
+            for key, value in self._list:
+                first.setdefault(key, value)
+            self._first, self._size = first, len(self._list)
+        return first
+
+    def __getitem__(self, key: str) -> str:
+        value = self._lookup().get(_raw_name(key))
+        if value is None:
+            raise KeyError(key)
+        return value.decode("latin-1")
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self._lookup().get(_raw_name(key))
+        return default if value is None else value.decode("latin-1")
+
+    def __contains__(self, key: Any) -> bool:
+        return isinstance(key, str) and _raw_name(key) in self._lookup()
+
+
+_RAW_NAMES: dict[str, bytes] = {}
+
+
+def _raw_name(key: str) -> bytes:
+    """A header name as ASGI spells it (lower-case bytes), remembered for the names code asks for."""
+    raw = _RAW_NAMES.get(key)
+    if raw is None:
+        raw = key.lower().encode("latin-1")
+        if len(_RAW_NAMES) < 1024:
+            _RAW_NAMES[key] = raw
+    return raw

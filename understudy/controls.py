@@ -171,14 +171,23 @@ class ControlsOperation:
         self.generate = generate  # the API's own body generator, if it has one
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        ctx = current()
-        header = ctx.headers.get("prefer") if ctx.headers is not None else None
-        pref = parse_prefer(header)
-        rule_pref = ctx.take_rule(self.operation.operation_id) if ctx.take_rule else None
-        pref = pref.merged(rule_pref) if pref else rule_pref
+        pref = self.preference(current())
         if pref is None:
             await self.next_app(scope, receive, send)
             return
+        await self.apply(pref, scope, receive, send, self.next_app)
+
+    def preference(self, ctx) -> Preference | None:
+        """What the request's Prefer header and the session's rules ask of this call (a rule's
+        use is taken), or None: the call goes on untouched."""
+        header = ctx.headers.get("prefer") if ctx.headers is not None else None
+        pref = parse_prefer(header)
+        rule_pref = ctx.take_rule(self.operation.operation_id) if ctx.take_rule else None
+        return pref.merged(rule_pref) if pref else rule_pref
+
+    async def apply(self, pref: Preference, scope: Scope, receive: Receive, send: Send, next_app) -> None:
+        """Answer as `pref` asks (delay, fault, a documented response), or go on to `next_app`."""
+        ctx = current()
         ctx.extras["prefer"] = pref
         if pref.shapes_response:
             status, response, media_type = documented_response(self.operation, pref)
@@ -189,7 +198,7 @@ class ControlsOperation:
             await break_connection(scope, send, pref.fault)
             return
         if not pref.shapes_response:
-            await self.next_app(scope, receive, send)
+            await next_app(scope, receive, send)
             return
         payload = b"" if media_type is None else dumps(body)
         headers = response_headers(response)
@@ -239,9 +248,14 @@ class Rules:
     def delete(self, ident: str) -> bool:
         return self.view.delete(self.COLLECTION, ident)
 
-    def take(self, api: str, operation_id: str, method: str, path: str, session: str | None):
+    def take(self, api: str, operation_id: str, method: str, path: str, session: str | None, short=None):
+        """The preference of the first rule that matches the call and has uses left (one use
+        taken), or None; `short()`, when given, names the operation as the spec writes it (only
+        worked out when there are rules)."""
         if not self.view.count(self.COLLECTION):
             return None
+        if short is not None:
+            operation_id = short()
         for rule in self.all():
             if not matches(rule, api, operation_id, method, path, session):
                 continue

@@ -18,14 +18,14 @@ from connexion.decorators.response import AsyncResponseDecorator
 from connexion.frameworks.starlette import Starlette as StarletteFramework
 from connexion.lifecycle import ConnexionResponse
 from connexion.http_facts import FORM_CONTENT_TYPES
-from connexion.utils import extract_content_type, split_content_type
+from connexion.utils import split_content_type
 from starlette.formparsers import MultiPartException
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from .errors import ApiError, Violation
-from .validation import BODY_SCOPE_KEY, PARAMS_SCOPE_KEY
+from .validation import BODY_SCOPE_KEY, PARAMS_SCOPE_KEY, extract_content_type
 
 
 def unwrapped(function):
@@ -49,6 +49,15 @@ class FastOperation(AsyncOperation):
         # A generated handler reads what validation parsed from the scope: no arguments to map.
         self.reads_scope = bool(getattr(raw, "reads_scope", False))
 
+    def arguments_of(self, parsed: tuple, body: Any, scope: Scope, mime: str | None = None) -> dict:
+        """The handler's arguments, mapped as Connexion maps them."""
+        if mime is None:
+            mime = split_content_type(extract_content_type(scope["headers"]))[0] or self.default_mime
+        query, path = parsed
+        return get_arguments(self.operation, path_params=path, query_params=query, body=body, files={},
+                             arguments=self.arguments, has_kwargs=self.has_kwargs, sanitize=self.sanitize,
+                             content_type=mime)
+
     @classmethod
     def from_operation(cls, operation, *, pythonic_params: bool, jsonifier) -> "FastOperation":
         return cls(operation.function, jsonifier=jsonifier, operation_id=operation.operation_id,
@@ -56,19 +65,20 @@ class FastOperation(AsyncOperation):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
         parsed = scope.get(PARAMS_SCOPE_KEY)
-        mime = split_content_type(extract_content_type(scope["headers"]))[0] or self.default_mime
         if self.reads_scope:
             return await self.respond(await self._fn(), scope, receive, send)
-        if parsed is None or (self.takes_forms and mime in FORM_CONTENT_TYPES):
-            try:
-                return await super().__call__(scope, receive, send)  # Connexion's own path: files
-            except MultiPartException as error:
-                raise ApiError("malformed", "Request body could not be parsed",
-                               [Violation("body", "", error.message)])
-        query, path = parsed
-        kwargs = get_arguments(self.operation, path_params=path, query_params=query,
-                               body=scope.get(BODY_SCOPE_KEY), files={}, arguments=self.arguments,
-                               has_kwargs=self.has_kwargs, sanitize=self.sanitize, content_type=mime)
+        body = scope.get(BODY_SCOPE_KEY)
+        if parsed is not None and not parsed[0] and not parsed[1] and body is None and not self.takes_forms:
+            kwargs = {} if not self.arguments and not self.has_kwargs else self.arguments_of(parsed, body, scope)
+        else:
+            mime = split_content_type(extract_content_type(scope["headers"]))[0] or self.default_mime
+            if parsed is None or (self.takes_forms and mime in FORM_CONTENT_TYPES):
+                try:
+                    return await super().__call__(scope, receive, send)  # Connexion's own path: files
+                except MultiPartException as error:
+                    raise ApiError("malformed", "Request body could not be parsed",
+                                   [Violation("body", "", error.message)])
+            kwargs = self.arguments_of(parsed, body, scope, mime)
         if self.is_async:
             result = await self._fn(**kwargs)
         else:

@@ -5,11 +5,13 @@ each store: `stores/`.)"""
 from __future__ import annotations
 
 import json
+import time
+from datetime import datetime, timezone
 from typing import Any, Collection
 
 from .security.masking import mask_body, mask_headers, mask_pairs
 
-__all__ = ["brief", "request_record", "request_query"]
+__all__ = ["brief", "request_record", "request_query", "timestamp"]
 
 
 def request_record(headers, body: bytes, *, body_bytes: int, max_depth: int,
@@ -22,6 +24,19 @@ def request_record(headers, body: bytes, *, body_bytes: int, max_depth: int,
     kept = mask_body(body, headers.get("content-type"), max_depth, parse=whole)
     record: dict[str, Any] = {"headers": mask_headers(headers.items(), secret_headers), "body": kept}
     return record if whole else {**record, **cut(kept, body_bytes, len(body))}
+
+
+def timestamp() -> str:
+    """Now in UTC, as `datetime.now(timezone.utc).isoformat(timespec="milliseconds")` writes it
+    (the date and time of day made once a second)."""
+    now = time.time()
+    second = int(now)
+    if _SECOND[0] != second:
+        _SECOND[:] = [second, datetime.fromtimestamp(second, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")]
+    return f"{_SECOND[1]}.{int((now - second) * 1000):03d}+00:00"
+
+
+_SECOND: list = [None, ""]
 
 
 def request_query(query_string: bytes, secret_names: Collection[str] = ()) -> str:

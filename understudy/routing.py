@@ -77,6 +77,9 @@ def _segment_pattern(segment: str) -> re.Pattern:
     return re.compile("".join(parts) + re.escape(segment[last:]) + "$")
 
 
+RESOLVED_KEPT = 1024  # (method, path) -> route: a client repeats its paths
+
+
 class RouteTable:
     def __init__(self, paths: dict[str, Any], fallback: bool = False,
                  admits: "Callable[[Route, dict[str, str]], bool] | None" = None):
@@ -94,6 +97,7 @@ class RouteTable:
         self.root = _Node()
         self.routes: list[Route] = []
         self.discriminated = False  # whether some route needs query parameters or headers
+        self._resolved: dict[tuple, tuple[Route, str, dict[str, str]]] = {}
         for order, (template, item) in enumerate(paths.items()):
             methods = tuple(m.upper() for m in HTTP_METHODS if isinstance(item, dict) and m in item)
             route = Route(template, methods, order, tuple(PARAMETER.findall(template)))
@@ -185,7 +189,23 @@ class RouteTable:
     def resolve(self, method: str, path: str, encoded: bool = False, carries: Carries | None = None
                 ) -> tuple[Route, str, dict[str, str]]:
         """(route, the method it serves the request with, path parameters), or NoRoute /
-        MethodNotAllowed. HEAD is served by GET where the spec declares no HEAD."""
+        MethodNotAllowed. HEAD is served by GET where the spec declares no HEAD. Where no route
+        depends on query parameters or headers, the paths last resolved are remembered
+        (RESOLVED_KEPT)."""
+        if self.discriminated:
+            return self._resolve(method, path, encoded, carries)
+        key = (method, path, encoded)
+        found = self._resolved.get(key)
+        if found is None:
+            found = self._resolve(method, path, encoded, carries)
+            if len(self._resolved) >= RESOLVED_KEPT:
+                self._resolved.clear()
+            self._resolved[key] = found
+        route, wanted, params = found
+        return route, wanted, dict(params)
+
+    def _resolve(self, method: str, path: str, encoded: bool, carries: Carries | None
+                 ) -> tuple[Route, str, dict[str, str]]:
         candidates = self.most_specific(path, encoded, carries)
         if not candidates:
             raise NoRoute(path)

@@ -91,10 +91,41 @@ def cors(app: ASGIApp, origins: Origins, is_admin: Callable[[str], bool], expose
     for_apis, for_admin = middleware(origins.api), middleware(origins.admin)
 
     async def by_path(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not any(name == b"origin" for name, _ in scope["headers"]):
+            await app(scope, receive, vary_origin(send))  # no Origin: what CORSMiddleware does, cheaper
+            return
         chosen = for_admin if scope["type"] == "http" and is_admin(scope["path"]) else for_apis
         await chosen(scope, receive, send)
 
     return by_path
+
+
+VARY_ORIGIN = "understudy.vary_origin"  # set by security.FastLane: the app adds `Vary: Origin` itself
+
+
+def vary_origin(send: Send) -> Send:
+    """`send` adding `Origin` to the response's Vary, as CORSMiddleware does for a request
+    without an Origin."""
+    async def sending(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            message = with_vary_origin(message)
+        await send(message)
+
+    return sending
+
+
+def with_vary_origin(start: dict) -> dict:
+    """A response start with `Origin` added to its Vary (the values of every Vary header joined
+    in the first one)."""
+    headers = list(start.get("headers") or [])
+    varies = [i for i, (name, _) in enumerate(headers) if name.lower() == b"vary"]
+    if varies:
+        joined = b", ".join([headers[i][1] for i in varies] + [b"Origin"])
+        headers[varies[0]] = (b"vary", joined)
+        headers = [h for i, h in enumerate(headers) if i not in varies[1:]]
+    else:
+        headers.append((b"vary", b"Origin"))
+    return {**start, "headers": headers}
 
 
 def cross_origin(origin: str) -> ApiError:

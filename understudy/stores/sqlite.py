@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ..errors import conflict
+from ..responses import dumps
 from .base import ENGINE, CachedDocs, StateUnavailable, clone, highest_int, matches
 
 SCHEMA = """
@@ -39,6 +40,12 @@ CREATE TABLE IF NOT EXISTS versions (space TEXT, api TEXT, coll TEXT, v INTEGER,
 INSERT OR IGNORE INTO meta VALUES ('generation', 0);
 """
 WHOLE = "*"  # the version of a whole space and API: bumped by reset and by copying the fixtures in
+# A write moves the versions of what it touched and the generation; SQLite 3.35+ answers the new
+# values in the same statement (older ones: read them after).
+RETURNING = " RETURNING v" if sqlite3.sqlite_version_info >= (3, 35) else ""
+BUMP_VERSION = "INSERT INTO versions VALUES (?, ?, ?, 1) ON CONFLICT DO UPDATE SET v = v + 1" + RETURNING
+BUMP_GENERATION = ("UPDATE meta SET value = value + 1 WHERE key = 'generation'"
+                   + (" RETURNING value" if RETURNING else ""))
 JOURNAL_SCHEMA = "CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT);"
 
 
@@ -72,6 +79,7 @@ class Database:
         self._generation = 0
         self._cache: dict[tuple, tuple[tuple[int, int], Any]] = {}
         self._atomic = False  # inside atomic(): writes join its transaction
+        self.serial = 0  # moves whenever what was checked may be re-read (a request, a reset...)
 
     def query(self, sql: str, args: tuple = ()) -> list[tuple]:
         with self.lock:
@@ -81,6 +89,7 @@ class Database:
         """A request starts: what other processes committed before it must be seen, so the next
         read checks data_version again (later reads of the same request reuse that check)."""
         self._checked = False
+        self.serial += 1
 
     def _refresh(self) -> None:
         """Read the collections' versions again if another process committed since we last did."""
@@ -147,12 +156,13 @@ class Database:
             outermost = not self._atomic
             if outermost:
                 self.begin()
+            moved = {}
             try:
                 yield self.conn
                 for key in touched:
-                    self.conn.execute("INSERT INTO versions VALUES (?, ?, ?, 1) ON CONFLICT DO UPDATE SET v = v + 1", key)
+                    moved[key] = self.conn.execute(BUMP_VERSION, key).fetchall()
                 if touched:
-                    self.conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+                    generation = self.conn.execute(BUMP_GENERATION).fetchall()
             except BaseException:
                 if outermost:
                     self.conn.execute("ROLLBACK")
@@ -161,10 +171,11 @@ class Database:
             if any(key[2] == WHOLE for key in touched):
                 self.forget_versions()  # many keys moved: read them all on the next read
             for key in touched:
-                self._versions[key] = self.conn.execute(
-                    "SELECT v FROM versions WHERE space = ? AND api = ? AND coll = ?", key).fetchone()[0]
+                self._versions[key] = (moved[key] or self.conn.execute(
+                    "SELECT v FROM versions WHERE space = ? AND api = ? AND coll = ?", key).fetchall())[0][0]
             if touched:
-                self._generation = self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+                self._generation = (generation or self.conn.execute(
+                    "SELECT value FROM meta WHERE key = 'generation'").fetchall())[0][0]
             if outermost:
                 self.conn.execute("COMMIT")
 
@@ -181,6 +192,7 @@ class Database:
             self.begin()
             self._atomic = True
             self._checked = False  # read what was committed up to BEGIN
+            self.serial += 1
             try:
                 yield
             except BaseException:
@@ -202,6 +214,7 @@ class Database:
         """Read every version again on the next read (after a change to many of them)."""
         self._data_version = None
         self._checked = False
+        self.serial += 1
 
 
 class SqliteStore:
@@ -250,10 +263,14 @@ class SqliteView(CachedDocs):
         self._store = store
         self._db = store.db
         self._key = (store.space, api)
+        self._ensured = -1
 
     def _ensure(self) -> None:
-        """The fixtures are in (a cached check: a view may outlive a reset)."""
-        self._store.ensure(self._key[1])
+        """The fixtures are in (a cached check: a view may outlive a reset), checked once for
+        as long as the versions a request read stay the ones it reads (Database.serial)."""
+        if self._ensured != self._db.serial:
+            self._store.ensure(self._key[1])
+            self._ensured = self._db.serial
 
     def _docs(self, coll: str) -> dict[str, dict[str, Any]]:
         """A collection's documents by id, in insertion order, from the cache (never handed out)."""
@@ -278,8 +295,12 @@ class SqliteView(CachedDocs):
         if docs is not None:
             doc = docs.get(str(ident))
             return clone(doc) if doc is not None else None
-        rows = self._db.query("SELECT body FROM docs WHERE space = ? AND api = ? AND coll = ? AND id = ?",
-                              (*self._key, coll, str(ident)))  # one row: no need to load them all
+        doc = self._db.cached((*self._key, coll, "doc", str(ident)), lambda: self._row(coll, ident))
+        return clone(doc) if doc is not None else None  # one row: no need to load them all
+
+    def _row(self, coll: str, ident: Any) -> dict[str, Any] | None:
+        rows = self._db.conn.execute("SELECT body FROM docs WHERE space = ? AND api = ? AND coll = ? AND id = ?",
+                                     (*self._key, coll, str(ident))).fetchall()
         return json.loads(rows[0][0]) if rows else None
 
     @contextmanager
@@ -294,11 +315,10 @@ class SqliteView(CachedDocs):
         return self._db.write(*([(*self._key, coll)] if coll is not None else []))
 
     def _insert(self, conn, coll: str, doc: dict[str, Any]) -> None:
-        seq = conn.execute("SELECT coalesce(max(seq), -1) + 1 FROM docs WHERE space = ? AND api = ? AND coll = ?",
-                           (*self._key, coll)).fetchone()[0]
-        try:
-            conn.execute("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?)",
-                         (*self._key, coll, str(doc["id"]), seq, json.dumps(doc)))
+        try:  # the next seq of the collection, in the same statement
+            conn.execute("INSERT INTO docs SELECT ?, ?, ?, ?, coalesce(max(seq), -1) + 1, ? FROM docs "
+                         "WHERE space = ? AND api = ? AND coll = ?",
+                         (*self._key, coll, str(doc["id"]), json.dumps(doc), *self._key, coll))
         except sqlite3.IntegrityError:
             raise conflict(f"{coll} {doc['id']} already exists", id=doc["id"])
 
@@ -435,8 +455,11 @@ class SqliteSessions:
 
 class SqliteJournal:
     """The journal in a database file of its own, shared by every worker. Entries are written
-    in batches: right after the request when the server is idle, a few requests at a time when
-    it is busy (the write is scheduled for the event loop's next turn)."""
+    in batches, within BATCH_SECONDS of the request (one transaction for the requests of that
+    time: under load, workers take turns on the file far less often); this worker's own reads
+    write what is pending first."""
+
+    BATCH_SECONDS = 0.002
 
     def __init__(self, path: str, size: int):
         self.db = Database(path, JOURNAL_SCHEMA)
@@ -445,7 +468,7 @@ class SqliteJournal:
         self.scheduled = False
 
     def record(self, entry: dict[str, Any]) -> None:
-        self.pending.append(json.dumps(entry))
+        self.pending.append(dumps(entry).decode("utf-8"))
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -453,7 +476,7 @@ class SqliteJournal:
             return
         if not self.scheduled:
             self.scheduled = True
-            loop.call_soon(self.flush)
+            loop.call_later(self.BATCH_SECONDS, self.flush)
 
     def flush(self) -> None:
         self.scheduled = False

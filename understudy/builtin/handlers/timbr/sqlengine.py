@@ -157,6 +157,19 @@ class Result:
     meta: dict[str, dict]  # column -> the ontology property it shows (type, format), when known
 
 
+RESULTS_KEPT = 256  # per database: rewritten statements, and results of repeatable queries
+# What makes a query's rows change between two runs on the same data: the clock, randomness, the
+# connection's own counters (timbr_username() is in the key: the user).
+UNREPEATABLE = re.compile(r"random|now|current_|changes|last_insert_rowid|julianday|unixepoch|"
+                          r"strftime|date|time", re.I)
+
+
+def repeatable(sql: str) -> bool:
+    """Whether a query's rows depend only on the data (conservatively: no word that may read the
+    clock or randomness appears anywhere in it)."""
+    return UNREPEATABLE.search(sql) is None
+
+
 class Database:
     """One ontology's SQLite database, read-only once built."""
 
@@ -164,6 +177,9 @@ class Database:
         self.model = Ontology.from_document(doc)
         self.conn = sqlite3.connect(":memory:", check_same_thread=False)
         self.lock = threading.Lock()  # queries run on worker threads; one at a time per database
+        self.kept_lock = threading.Lock()  # the two below: short holds, never while a query runs
+        self.statements: dict[str, tuple[str, list[str]]] = {}  # query text -> rewrite()
+        self.results: dict[tuple, Result] = {}  # (query text, parameters, user) -> rows (run())
         self._build(doc)
         self.view_columns = {name: self._columns(view["name"]) for name, view in self.model.views.items()}
         self.conn.create_function("timbr_username", 0, USERNAME.get)
@@ -203,8 +219,24 @@ class Database:
 
     # -- queries ----------------------------------------------------------------------------
     def run(self, sql: str, params: tuple = (), user: str = "") -> Result:
-        """Rows of one SELECT, run as `user` (what timbr_username() answers)."""
-        statement, referenced = self.rewrite(sql)
+        """Rows of one SELECT, run as `user` (what timbr_username() answers). The database does
+        not change once built (a change to the state builds another), so the rows of a query
+        that reads nothing but the tables (no clock, no randomness) are kept: the same query
+        again is answered from RESULTS_KEPT recent ones."""
+        key = (sql, params, user)
+        found = self.results.get(key)
+        if found is not None:
+            return found
+        result = self._run(sql, params, user)
+        if repeatable(sql):
+            with self.kept_lock:
+                if len(self.results) >= RESULTS_KEPT:
+                    self.results.pop(next(iter(self.results)))
+                self.results[key] = result
+        return result
+
+    def _run(self, sql: str, params: tuple, user: str) -> Result:
+        statement, referenced = self.rewritten(sql)
         budget = BUDGET.get()
         if not self.lock.acquire(blocking=budget is None):
             raise Overtime()  # another query holds this database: wait for it on a thread, not here
@@ -267,6 +299,17 @@ class Database:
             if found:
                 meta[column] = found
         return meta
+
+    def rewritten(self, sql: str) -> tuple[str, list[str]]:
+        """`rewrite(sql)`, kept for the query texts last seen (a refused query is not kept)."""
+        found = self.statements.get(sql)
+        if found is None:
+            found = self.rewrite(sql)
+            with self.kept_lock:
+                if len(self.statements) >= RESULTS_KEPT:
+                    self.statements.pop(next(iter(self.statements)))
+                self.statements[sql] = found
+        return found[0], list(found[1])
 
     def rewrite(self, sql: str) -> tuple[str, list[str]]:
         """(SQLite statement, concepts referenced) for a Timbr query, or a 400 listing every
@@ -452,6 +495,12 @@ def database(doc: dict, version: tuple) -> Database:
         else:
             _cache.move_to_end(key)
         return found
+
+
+def built(version: tuple, ontology: str) -> Database | None:
+    """The database already built for the ontology in this state of the store, if any."""
+    with _cache_lock:
+        return _cache.get((version, ontology))
 
 
 def forget(ontology: str) -> bool:

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from connexion import request
+from understudy.context import current_or_none, query_params
 
 UTC = timezone.utc
 
@@ -64,10 +64,10 @@ def is_zone(name: Any) -> bool:
 
 def _option(*names: str) -> str | None:
     """A per-request option sent as a header (`Timekit-X` or `X`) or a query parameter."""
-    try:
-        headers, query = request.headers, request.query_params
-    except (LookupError, RuntimeError):
+    ctx = current_or_none()
+    if ctx is None or ctx.headers is None:
         return None
+    headers, query = ctx.headers, query_params()
     for name in names:
         for spelling in (f"Timekit-{name}", name):
             value = headers.get(spelling) or query.get(spelling)
