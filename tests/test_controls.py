@@ -336,3 +336,13 @@ def test_two_sessions_in_parallel_never_see_each_others_bookings(client):
     assert set(made_a) <= seen_a and not set(made_b) & seen_a
     assert set(made_b) <= seen_b and not set(made_a) & seen_b
     assert client.get(f"{TK}/bookings", headers=TIMEKIT).json()["total"] == shared_before
+
+
+@pytest.mark.parametrize("path", ["/__understudy/requests/92763183469960773632",
+                                  "/__understudy/requests?since=92763183469960773632"])
+def test_a_journal_id_past_64_bits_is_refused_as_bad_input(client, path):
+    """Journal ids are 64-bit on every store (SQLite's and PostgreSQL's integers): a larger one
+    is a 400 naming the parameter, not a 500 from the database."""
+    response = client.get(path)
+    assert response.status_code == 400, response.text
+    assert "9223372036854775807" in response.text
