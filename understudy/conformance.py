@@ -16,6 +16,7 @@ from jsonschema import Draft4Validator
 from starlette.types import Receive, Scope, Send
 
 from .errors import ApiError, Violation
+from .validation import coerce_scalar
 
 log = logging.getLogger("understudy")
 
@@ -32,22 +33,6 @@ def is_json(mime: str) -> bool:
 
 def _pointer(path: Iterable[Any]) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
-
-
-def _coerce(value: str, schema: dict) -> Any:
-    kind = schema.get("type")
-    try:
-        if kind == "integer":
-            return int(value)
-        if kind == "number":
-            return float(value)
-        if kind == "boolean" and value.lower() in ("true", "false"):
-            return value.lower() == "true"
-    except ValueError:
-        return value
-    if kind == "array":
-        return [_coerce(v.strip(), schema.get("items", {})) for v in value.split(",")]
-    return value
 
 
 class ResponseContract:
@@ -88,7 +73,7 @@ class ResponseContract:
                 continue
             schema = header.get("schema") or {}
             if schema:
-                for error in self.make_validator(schema).iter_errors(_coerce(value, schema)):
+                for error in self.make_validator(schema).iter_errors(coerce_scalar(value, schema)):
                     problems.append(Violation("header", name, error.message))
         content = response.get("content") or {}
         content_type = headers.get("content-type")

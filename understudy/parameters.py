@@ -29,18 +29,23 @@ _BRACKETS = re.compile(r"\[([^\[\]]*)\]")
 
 
 # -- schemas -----------------------------------------------------------------------------------
+def declared_types(schema: dict) -> list[str]:
+    """The types a schema's own `type` keyword names (a name or a 3.1 list), [] without one."""
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        return [kind]
+    if isinstance(kind, list):
+        return [k for k in kind if isinstance(k, str)]
+    return []
+
+
 def types_of(schema: Any, depth: int = 0) -> list[str]:
     """The JSON types a (dereferenced) schema admits, in the order it names them; [] when it
     says nothing (anything goes)."""
     if not isinstance(schema, dict) or depth > 8:
         return []
-    kind = schema.get("type")
-    if isinstance(kind, str):
-        found = [kind]
-    elif isinstance(kind, list):
-        found = [k for k in kind if isinstance(k, str)]
-    else:
-        found = []
+    found = declared_types(schema)
+    if not found:
         for key in ("allOf", "oneOf", "anyOf"):
             for part in schema.get(key) or []:
                 found += [k for k in types_of(part, depth + 1) if k not in found]

@@ -144,7 +144,8 @@ def schema_violations(validator: Draft4Validator, value: Any, location: str, whe
     return found
 
 
-def _coerce_scalar(value: str, schema: dict) -> Any:
+def coerce_scalar(value: str, schema: dict) -> Any:
+    """A header (or other text) value typed by its schema; left as text when it is not of that type."""
     kind = schema.get("type")
     try:
         if kind == "integer":
@@ -157,7 +158,7 @@ def _coerce_scalar(value: str, schema: dict) -> Any:
         return value
     if kind == "array":
         item = schema.get("items", {})
-        return [_coerce_scalar(v.strip(), item) for v in value.split(",")]
+        return [coerce_scalar(v.strip(), item) for v in value.split(",")]
     return value
 
 
@@ -219,10 +220,10 @@ class ValidationOperation:
                 value = path.get(name)
             elif where == "header":
                 raw = headers.get(name)
-                value = None if raw is None else _coerce_scalar(raw, schema)
+                value = None if raw is None else coerce_scalar(raw, schema)
             else:
                 raw = cookies.get(name)
-                value = None if raw is None else _coerce_scalar(raw, schema)
+                value = None if raw is None else coerce_scalar(raw, schema)
             if value is None:
                 if required:
                     found.append(Violation(where, name, f"{where} parameter {name} is required"))

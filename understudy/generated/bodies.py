@@ -22,6 +22,7 @@ import string
 from typing import Any
 
 from ..examples import from_regex
+from ..parameters import declared_types
 from ..spec.load import Spec
 from ..spec.patterns import search as pattern_search
 from ..spec.walk import pointer_get, ref_pointer
@@ -222,7 +223,7 @@ class _Build:
         """The smallest value for a schema met again deep in a recursion."""
         if not isinstance(schema, dict):
             return None
-        if schema.get("nullable") or "null" in _types(schema):
+        if schema.get("nullable") or "null" in declared_types(schema):
             return None
         kind = self._type(self._merge_all_of(schema, ()) if "allOf" in schema else schema)
         return {"object": {}, "array": []}.get(kind, self.make({k: v for k, v in schema.items()
@@ -253,10 +254,10 @@ class _Build:
         return _NONE if found is _NONE else clone(found)
 
     def _type(self, schema: dict) -> str | None:
-        types = [t for t in _types(schema) if t != "null"]
+        types = [t for t in declared_types(schema) if t != "null"]
         if types:
             return self.rng.choice(types) if self.rng and len(types) > 1 else types[0]
-        if _types(schema) == ["null"]:
+        if declared_types(schema) == ["null"]:
             return "null"
         if any(k in schema for k in ("properties", "additionalProperties", "required", "patternProperties",
                                      "minProperties")):
@@ -266,7 +267,7 @@ class _Build:
         if any(k in schema for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")):
             return "number"
         if "not" in schema:
-            inner = _types(schema["not"]) if isinstance(schema["not"], dict) else []
+            inner = declared_types(schema["not"]) if isinstance(schema["not"], dict) else []
             for candidate in ("string", "integer", "object", "array", "boolean"):
                 if candidate not in inner:
                     return candidate
@@ -520,7 +521,7 @@ def _wrong_value(schema: Any) -> Any:
     """A value of a type `schema` does not allow, or _NONE when it allows every type."""
     if not isinstance(schema, dict):
         return _NONE
-    types = set(_types(schema))
+    types = set(declared_types(schema))
     if not types:
         if "enum" in schema:
             return "\u0000not-in-enum"
@@ -529,17 +530,6 @@ def _wrong_value(schema: Any) -> Any:
         if not kinds & types:
             return candidate
     return _NONE
-
-
-def _types(schema: dict) -> list[str]:
-    kind = schema.get("type")
-    if isinstance(kind, str):
-        out = [kind]
-    elif isinstance(kind, list):
-        out = [k for k in kind if isinstance(k, str)]
-    else:
-        out = []
-    return out
 
 
 def _merge_into(merged: dict, part: dict) -> None:
