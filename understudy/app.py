@@ -54,6 +54,7 @@ class Mount:
     spec_paths: set  # concrete paths the spec defines at the root of the mount (for "/" etc.)
     short_ids: dict = field(default_factory=dict)  # operationId as Connexion reports it -> as written
     masking: Masking | None = None  # what its journal entries mask and keep
+    view: Any = None  # its view of the shared state (views keep nothing of a request)
 
     @property
     def name(self) -> str:
@@ -128,7 +129,8 @@ class Understudy:
                                           masking=Masking(api.secret_names.get("query", ()),
                                                           api.secret_names.get("headers", ()),
                                                           int(config["journal_body_bytes"]),
-                                                          int(config["max_json_depth"])))
+                                                          int(config["max_json_depth"])),
+                                          view=self.store.view(api.name))
         for api in apis:
             if api.on_start:
                 api.on_start(config)
@@ -232,7 +234,7 @@ class Understudy:
         headers = RequestHeaders(scope=scope)
         session = headers.get(SESSION_HEADER)
         ctx = RequestContext(
-            api=mount.name, store=self.store.view(mount.name), config=self.config,
+            api=mount.name, store=mount.view, config=self.config,
             base_url=self.base_url(scope, mount, headers), headers=headers, session=session,
         )
         ctx.take_rule = lambda operation_id: self.rules.take(
