@@ -5,8 +5,8 @@ each store: `stores/`; `Batched` is what the stores' journals share.)
 A request's entry is built off the request's path: the server hands the journal an `Answered`
 (the request as it came, and how it was answered), and the journal builds the entries of the
 requests of a few milliseconds together (`Batched.take`), masking them before it keeps or writes
-anything. Built one after the other, they cost the server about half what they cost built each
-in the middle of its request."""
+anything. (Measured in-process on Tiikr's GET with the SQLite store: the journal's share of a
+request went from about 18 to 15 µs.)"""
 
 from __future__ import annotations
 
