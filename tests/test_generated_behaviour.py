@@ -8,11 +8,14 @@ import json
 import random
 
 import pytest
+from starlette.testclient import TestClient
 
+from conftest import TEST_CONFIG
+from understudy.app import create_app
 from understudy.errors import ApiError, Violation
 from understudy.generated import Bodies, Credentials, GeneratedOperation, client_error, infer, negotiate, secret_names
 from understudy.generated.handler import json_patch, merge_patch
-from understudy.spec.load import from_text
+from understudy.spec.load import from_text, load_spec
 from understudy.stores import MemoryStore
 
 pytestmark = pytest.mark.once
@@ -332,3 +335,91 @@ def test_client_errors(spec, bodies, path, method, kind, status, media_type):
         assert "body /name: too short" in body["message"]
     else:
         assert body["status"] == status and body["type"] == "about:blank"
+
+
+# -- oneOf / anyOf with a discriminator -------------------------------------------------------------
+# OpenAPI 3.0.4 / 3.1.1: the discriminator "MUST NOT change the validation outcome" (a oneOf still
+# takes exactly one branch), but a value that names no schema "SHOULD fail".
+ZOO = """openapi: {version}
+info: {{title: Zoo, version: '1'}}
+components:
+  schemas:
+    Pet: {{type: object, required: [pet_type], properties: {{pet_type: {{type: string}}}}}}
+    Cat:
+      allOf:
+        - $ref: '#/components/schemas/Pet'
+        - {{type: object, required: [hunts], properties: {{hunts: {{type: boolean}}, age: {{type: integer}}}}}}
+    Dog:
+      allOf:
+        - $ref: '#/components/schemas/Pet'
+        - {{type: object, required: [bark], properties: {{bark: {{type: boolean}}, breed: {{enum: [Dingo, Husky]}}}}}}
+    Lizard:
+      allOf:
+        - $ref: '#/components/schemas/Pet'
+        - {{type: object, required: [lovesRocks], properties: {{lovesRocks: {{type: boolean}}}}}}
+    Animal:
+      oneOf: [$ref: '#/components/schemas/Cat', $ref: '#/components/schemas/Dog', $ref: '#/components/schemas/Lizard']
+      discriminator: {{propertyName: pet_type, mapping: {{lizard: '#/components/schemas/Lizard'}}}}
+paths:
+  /pets:
+    patch:
+      requestBody: {{required: true, content: {{application/json: {{schema: {{$ref: '#/components/schemas/Animal'}}}}}}}}
+      responses: {{'200': {{description: changed}}}}
+  /any:
+    patch:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              anyOf: [$ref: '#/components/schemas/Cat', $ref: '#/components/schemas/Dog']
+              discriminator: {{propertyName: pet_type}}
+      responses: {{'200': {{description: changed}}}}
+"""
+
+
+@pytest.fixture(scope="module", params=["3.0.3", "3.1.0"])
+def zoo(request, tmp_path_factory):
+    path = tmp_path_factory.mktemp("zoo") / "zoo.yaml"
+    path.write_text(ZOO.format(version=request.param), encoding="utf-8")
+    return path, TestClient(create_app({**TEST_CONFIG, "specs": [str(path)]}), raise_server_exceptions=False)
+
+
+@pytest.mark.parametrize("path, body, status, pointers", [
+    # -- exactly one branch takes it: accepted
+    ("/pets", {"pet_type": "Cat", "hunts": True}, 200, []),
+    ("/pets", {"pet_type": "Dog", "bark": False, "breed": "Husky"}, 200, []),
+    ("/pets", {"pet_type": "lizard", "lovesRocks": True}, 200, []),  # an explicit mapping
+    ("/pets", {"pet_type": "Lizard", "lovesRocks": True}, 200, []),  # its component name names it too
+    ("/pets", {"pet_type": "Dog", "hunts": True}, 200, []),  # only Cat takes it: the name does not change that
+    # -- two branches take it: oneOf needs exactly one, whatever the discriminator names
+    ("/pets", {"pet_type": "Cat", "hunts": True, "bark": True}, 400, [""]),
+    # -- no branch takes it: the errors of the branch the value names, each where it is
+    ("/pets", {"pet_type": "Cat", "hunts": "yes"}, 400, ["/hunts"]),
+    ("/pets", {"pet_type": "Cat", "hunts": "yes", "age": "old"}, 400, ["/age", "/hunts"]),
+    ("/pets", {"pet_type": "Dog", "bark": True, "breed": "Poodle"}, 400, ["/breed"]),
+    ("/pets", {"hunts": True}, 400, [""]),  # no value: no branch is named
+    ("/pets", ["Cat"], 400, [""]),
+    # -- a value that names no schema is refused at the property, even where one branch takes the body
+    ("/pets", {"pet_type": "Cow", "hunts": True}, 400, ["/pet_type"]),
+    ("/pets", {"pet_type": "Cow"}, 400, ["", "/pet_type"]),
+    ("/pets", {"pet_type": "Pet", "hunts": True}, 400, ["/pet_type"]),  # a schema, but not one of the branches
+    # -- anyOf: several branches may take it; the value must still name one
+    ("/any", {"pet_type": "Cat", "hunts": True, "bark": True}, 200, []),
+    ("/any", {"pet_type": "Cow", "hunts": True}, 400, ["/pet_type"]),
+])
+def test_a_discriminated_body(zoo, path, body, status, pointers):
+    response = zoo[1].patch(path, json=body)
+    assert response.status_code == status, response.text
+    if status == 400:
+        assert response.headers["content-type"] == "application/problem+json"
+        assert sorted(e["pointer"] for e in response.json()["errors"]) == pointers
+
+
+@pytest.mark.parametrize("seed", [None, 1, 2, 3])
+def test_a_generated_body_names_the_branch_it_was_built_from(zoo, seed):
+    spec = load_spec(zoo[0])
+    schema = spec.document["components"]["schemas"]["Animal"]
+    body = Bodies(spec).value(schema, "request", random.Random(seed) if seed is not None else None)
+    assert body["pet_type"] in ("Cat", "Dog", "lizard", "Lizard")
+    assert zoo[1].patch("/pets", json=body).status_code == 200

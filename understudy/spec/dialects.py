@@ -20,6 +20,7 @@ from jsonschema.exceptions import UnknownType
 from jsonschema.validators import extend
 from referencing import Registry
 
+from .discriminator import tags
 from .patterns import BadPattern, PatternTimeout, compile_pattern
 
 DIALECTS = ("3.0", "3.1")
@@ -209,23 +210,54 @@ _BASE = {
 }
 
 
-def _one_of_with_discriminator(check):
-    """`oneOf` that, where a `discriminator` names the property that picks the branch, asks only
-    that some branch fits (the discriminator says which; the inlined branches no longer carry the
-    names a mapping would need): a request valid as the spec means it is not refused."""
-    def keyword(validator, one_of, instance, schema):
-        if isinstance(schema.get("discriminator"), dict):
-            yield from _keywords.anyOf(validator, one_of, instance, schema)
-        else:
-            yield from check(validator, one_of, instance, schema)
-    return keyword
+def _document(validator) -> Any:
+    try:
+        return validator._resolver.lookup("#").contents
+    except Exception:  # a resolver without a root document: the branches' own refs name them
+        return {}
+
+
+def _discriminated(keyword: str, check):
+    """`oneOf` / `anyOf` beside a `discriminator` (`discriminator.py`), in requests. The outcome is
+    the keyword's own (the discriminator MUST NOT change it: `oneOf` still needs exactly one
+    branch), except that a value of the property that names no branch is refused, at the property
+    (validation SHOULD fail). A body no branch takes gets the errors of the branch its value names,
+    each where it is; one that several branches of a `oneOf` take is told which."""
+    def validate(validator, branches, instance, schema):
+        found = tags(schema, _document(validator)) if "discriminator" in schema else None
+        if found is None or not isinstance(instance, dict):
+            yield from check(validator, branches, instance, schema)
+            return
+        errors, fitting = [], []
+        for index, branch in enumerate(branches):
+            errors.append(list(validator.descend(instance, branch, schema_path=index)))
+            if not errors[-1]:
+                fitting.append(index)
+                if keyword == "anyOf":
+                    break
+        named = found.branch(instance[found.prop]) if found.prop in instance else None
+        if not fitting and named is not None:
+            yield from errors[named]
+        elif not fitting:
+            yield ValidationError(f"{instance!r} is not valid under any of the given schemas",
+                                  context=[e for each in errors for e in each])
+        elif len(fitting) > 1 and keyword == "oneOf":
+            labels = ", ".join(found.label(i, branches[i]) for i in fitting)
+            yield ValidationError(f"{instance!r} is valid under more than one of the given schemas ({labels}): "
+                                  f"oneOf needs exactly one, and a discriminator ({found.prop!r}) does not change that")
+        if found.prop in instance and found.refuses(instance[found.prop]):
+            value = instance[found.prop]
+            yield ValidationError(f"{value!r} names none of the schemas of the discriminator {found.prop!r}: "
+                                  + ", ".join(repr(v) for v in found.values), validator="discriminator",
+                                  validator_value=schema["discriminator"], path=[found.prop], instance=value)
+    return validate
 
 
 CLASSES = {
     (dialect, direction): extend(_BASE[dialect], {
         "required": _required("readOnly" if direction == "request" else "writeOnly"),
         **({"writeOnly": _write_only} if direction == "response" else
-           {"oneOf": _one_of_with_discriminator(_BASE[dialect].VALIDATORS["oneOf"])}),
+           {key: _discriminated(key, _BASE[dialect].VALIDATORS[key]) for key in ("oneOf", "anyOf")}),
     })
     for dialect in DIALECTS for direction in DIRECTIONS
 }
