@@ -217,39 +217,35 @@ def _document(validator) -> Any:
         return {}
 
 
-def _discriminated(keyword: str, check):
-    """`oneOf` / `anyOf` beside a `discriminator` (`discriminator.py`), in requests. The outcome is
-    the keyword's own (the discriminator MUST NOT change it: `oneOf` still needs exactly one
-    branch), except that a value of the property that names no branch is refused, at the property
-    (validation SHOULD fail). A body no branch takes gets the errors of the branch its value names,
-    each where it is; one that several branches of a `oneOf` take is told which."""
+def _discriminated(check):
+    """`oneOf` / `anyOf` beside a `discriminator` (`discriminator.py`), in requests: the value of
+    the property picks the branch, as servers that dispatch on it do (Jackson, pydantic's
+    discriminated unions). A value that names a branch is judged by that branch alone, its
+    violations each where it is (a body another branch would also take, or would take instead, is
+    the named one's to accept or refuse). Where every branch can be named, a value that names none
+    is refused at the property, and so is a missing or non-string one. Otherwise (a branch no value
+    names, a value the mapping sends to a schema that is not a branch here) the keyword's own rule."""
     def validate(validator, branches, instance, schema):
         found = tags(schema, _document(validator)) if "discriminator" in schema else None
-        if found is None or not isinstance(instance, dict):
+        if found is None or not validator.is_type(instance, "object"):
             yield from check(validator, branches, instance, schema)
             return
-        errors, fitting = [], []
-        for index, branch in enumerate(branches):
-            errors.append(list(validator.descend(instance, branch, schema_path=index)))
-            if not errors[-1]:
-                fitting.append(index)
-                if keyword == "anyOf":
-                    break
-        named = found.branch(instance[found.prop]) if found.prop in instance else None
-        if not fitting and named is not None:
-            yield from errors[named]
-        elif not fitting:
-            yield ValidationError(f"{instance!r} is not valid under any of the given schemas",
-                                  context=[e for each in errors for e in each])
-        elif len(fitting) > 1 and keyword == "oneOf":
-            labels = ", ".join(found.label(i, branches[i]) for i in fitting)
-            yield ValidationError(f"{instance!r} is valid under more than one of the given schemas ({labels}): "
-                                  f"oneOf needs exactly one, and a discriminator ({found.prop!r}) does not change that")
-        if found.prop in instance and found.refuses(instance[found.prop]):
-            value = instance[found.prop]
-            yield ValidationError(f"{value!r} names none of the schemas of the discriminator {found.prop!r}: "
-                                  + ", ".join(repr(v) for v in found.values), validator="discriminator",
-                                  validator_value=schema["discriminator"], path=[found.prop], instance=value)
+        value = instance.get(found.prop)
+        named = found.branch(value) if isinstance(value, str) else None
+        if named is not None:
+            yield from validator.descend(instance, branches[named], schema_path=named)
+        elif not found.complete or (isinstance(value, str) and value in found.others):
+            yield from check(validator, branches, instance, schema)
+        else:
+            allowed = "one of " + ", ".join(repr(v) for v in found.values)
+            if found.prop not in instance:
+                message = f"{found.prop!r} is a required property: the discriminator names the schema by it ({allowed})"
+            elif not isinstance(value, str):
+                message = f"{value!r} is not a string: the discriminator {found.prop!r} names the schema by it ({allowed})"
+            else:
+                message = f"{value!r} names none of the schemas of the discriminator {found.prop!r} ({allowed})"
+            yield ValidationError(message, validator="discriminator", validator_value=schema["discriminator"],
+                                  path=[found.prop], instance=value)
     return validate
 
 
@@ -257,7 +253,7 @@ CLASSES = {
     (dialect, direction): extend(_BASE[dialect], {
         "required": _required("readOnly" if direction == "request" else "writeOnly"),
         **({"writeOnly": _write_only} if direction == "response" else
-           {key: _discriminated(key, _BASE[dialect].VALIDATORS[key]) for key in ("oneOf", "anyOf")}),
+           {key: _discriminated(_BASE[dialect].VALIDATORS[key]) for key in ("oneOf", "anyOf")}),
     })
     for dialect in DIALECTS for direction in DIRECTIONS
 }

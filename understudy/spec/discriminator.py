@@ -6,16 +6,17 @@ branch's component name (the implicit mapping: `Cat` for `#/components/schemas/C
 `mapping` key sends that value elsewhere), or by being a value the branch itself pins the property
 to (`enum` / `const`, through `allOf` and refs).
 
-OpenAPI 3.0.4 and 3.1.1 say what it means for validation: the discriminator is a hint that "MUST
-NOT change the validation outcome" (a `oneOf` still needs exactly one branch to match), but "if
-the discriminating value does not match an implicit or explicit mapping, no schema can be
-determined and validation SHOULD fail". `spec.dialects` applies both; `generated.bodies` writes a
-value that names the branch it built.
+`spec.dialects` judges a request body by the branch its value names, as servers that dispatch on
+the discriminator do (Jackson, pydantic) and as Schemathesis reads it, though OpenAPI 3.0.4 /
+3.1.1 say the discriminator "MUST NOT change the validation outcome": read to the letter, branches
+that overlap (both allowing extra properties) would refuse every ordinary body. `generated.bodies`
+writes a value that names the branch it built.
 
     found = tags(schema, document)      # None: no discriminator beside oneOf / anyOf
     found.prop, found.names[i]          # the property, the values that name branch i
     found.branch("Cat")                 # the index of the branch "Cat" names, or None
-    found.refuses("Lizard")             # a value that names no branch (when every branch has a name)
+    found.complete                      # every branch has a name: a value that names none names no schema
+    found.values                        # every value that names a schema, sorted (for messages)
 
 The schema may come with its branches as refs (the document as written) or inlined (each ref
 replaced by its target, as Connexion's operations hold it): an inlined branch is named by the
@@ -50,16 +51,6 @@ class Tags:
     @property
     def values(self) -> list[str]:
         return sorted({v for names in self.names for v in names} | self.others)
-
-    def refuses(self, value: Any) -> bool:
-        return self.complete and not (isinstance(value, str) and (value in self.others or self.branch(value) is not None))
-
-    def label(self, index: int, branch: Any) -> str:
-        """How a message names a branch: its name, else its title, else its place."""
-        if self.names[index]:
-            return self.names[index][0]
-        title = branch.get("title") if isinstance(branch, dict) else None
-        return repr(title) if isinstance(title, str) else f"#{index}"
 
 
 def tags(schema: Any, document: Any) -> Tags | None:
