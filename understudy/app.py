@@ -29,7 +29,7 @@ from .context import RequestContext, RequestHeaders, reset_current, set_current
 from .controls import RAW_SEND, Rules
 from .docs import public_spec
 from .errors import DEFAULT_STATUS, ApiError, Violation
-from .journal import request_query, request_record, timestamp
+from .journal import Answered, Masking
 from .responses import asgi_headers, error_response, json_response, render_error
 from .security.limits import check_body
 from .security.origins import VARY_ORIGIN, vary_origin, with_vary_origin
@@ -53,6 +53,8 @@ class Mount:
     spec: dict  # resolved spec, served with its server rewritten
     spec_paths: set  # concrete paths the spec defines at the root of the mount (for "/" etc.)
     short_ids: dict = field(default_factory=dict)  # operationId as Connexion reports it -> as written
+    masking: Masking | None = None  # what its journal entries mask and keep
+    view: Any = None  # its view of the shared state (views keep nothing of a request)
 
     @property
     def name(self) -> str:
@@ -108,6 +110,8 @@ class Understudy:
         self.sessions = sessions or state.sessions
         self.journal = state.journal
         self.hostname = socket.gethostname()  # journal entries say which host answered
+        self.pid = os.getpid()  # ... and which worker (each worker builds its own app)
+        self.max_body_bytes, self.max_json_depth = int(config["max_body_bytes"]), int(config["max_json_depth"])
         self.store = self.sessions.default
         self.rules = Rules(self.store.view(ENGINE))
         single = config.get("single_api")
@@ -121,8 +125,12 @@ class Understudy:
             app = build_api_app(api, config, base_path)
             # (with the path part of `#` / `?` templates: AWS's `/#X-Amz-Target=...` is `POST /`)
             spec_paths = {real_base_path(spec) + t for p in spec.get("paths", {}) for t in (p, discriminators(p)[0])}
-            self.mounts[api.name] = Mount(api, prefix, base_path, app,
-                                          public_spec(spec, base_path), spec_paths)
+            self.mounts[api.name] = Mount(api, prefix, base_path, app, public_spec(spec, base_path), spec_paths,
+                                          masking=Masking(api.secret_names.get("query", ()),
+                                                          api.secret_names.get("headers", ()),
+                                                          int(config["journal_body_bytes"]),
+                                                          int(config["max_json_depth"])),
+                                          view=self.store.view(api.name))
         for api in apis:
             if api.on_start:
                 api.on_start(config)
@@ -226,7 +234,7 @@ class Understudy:
         headers = RequestHeaders(scope=scope)
         session = headers.get(SESSION_HEADER)
         ctx = RequestContext(
-            api=mount.name, store=self.store.view(mount.name), config=self.config,
+            api=mount.name, store=mount.view, config=self.config,
             base_url=self.base_url(scope, mount, headers), headers=headers, session=session,
         )
         ctx.take_rule = lambda operation_id: self.rules.take(
@@ -259,9 +267,10 @@ class Understudy:
                     announce[EVICTED_HEADER] = ", ".join(evicted)
                     log.warning("session %s dropped to make room for %s (more than max_sessions=%s)",
                                 ", ".join(evicted), session, self.config["max_sessions"])
-            self.check_length(headers)
-            body, receive = await read_body(receive, int(self.config["max_body_bytes"]))
-            check_body(body, int(self.config["max_json_depth"]))
+            if self.check_length(headers) or "transfer-encoding" in headers:
+                body, receive = await read_body(receive, self.max_body_bytes)
+                check_body(body, self.max_json_depth)
+            # else no body: HTTP/1.1 has none without one of the two (a GET, as a rule)
             if mount.api.accept:
                 check_accept(headers.get("accept"), mount.api.accept)
             inner = without_trailing_slash(scope, mount.base_path) if mount.api.trailing_slash else scope
@@ -284,24 +293,19 @@ class Understudy:
         finally:
             reset_current(token)
             routing = scope["extensions"].get("connexion_routing", {})
-            self.journal.record({
-                "time": timestamp(),
+            self.journal.record(Answered(time.time(), {
                 "api": mount.name,
                 "session": session,
                 "host": self.hostname,
-                "worker": os.getpid(),
+                "worker": self.pid,
                 "method": scope["method"],
                 "path": scope["path"],
-                "query": request_query(scope.get("query_string", b""), mount.api.secret_names.get("query", ())),
                 "operationId": self.short_operation_id(mount, routing.get("operation_id")),
                 "status": state["status"],
                 "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                "request": request_record(headers, body, body_bytes=int(self.config["journal_body_bytes"]),
-                                          max_depth=int(self.config["max_json_depth"]),
-                                          secret_headers=mount.api.secret_names.get("headers", ())),
                 "fault": getattr(ctx.extras.get("prefer"), "fault", None),
                 **ctx.extras.get(upstream.JOURNAL, {}),
-            })
+            }, scope.get("query_string", b""), headers, body, mount.masking))
 
     @staticmethod
     def short_operation_id(mount: Mount, operation_id: str | None) -> str | None:
@@ -313,17 +317,18 @@ class Understudy:
             mount.short_ids[operation_id] = found
         return found
 
-    def check_length(self, headers: Headers) -> None:
+    def check_length(self, headers: Headers) -> bool:
+        """Whether the request says it has a body (Content-Length), refusing one past the limit."""
         length = headers.get("content-length")
         if length is None:
-            return
+            return False
         try:
             size = int(length)
         except ValueError:
             raise ApiError("validation", "Content-Length is not a number")
-        limit = int(self.config["max_body_bytes"])
-        if size > limit:
-            raise ApiError("too_large", f"Request body is larger than {limit} bytes")
+        if size > self.max_body_bytes:
+            raise ApiError("too_large", f"Request body is larger than {self.max_body_bytes} bytes")
+        return True
 
     # -- views the admin pages use ------------------------------------------------------------
     def credentials(self) -> dict[str, list[dict]]:

@@ -19,6 +19,7 @@ from .api import ApiDefinition, RequestInfo
 from .context import current, store
 from .errors import ApiError
 from .stores.base import CachedDocs, clone
+from .stores.memory import StoreView as Stamped
 
 MISSING = object()
 NO_QUERY = QueryParams("")  # immutable: shared by every request without a query string
@@ -58,11 +59,12 @@ def find(coll: str, **secrets: str) -> dict | None:
         return ok
 
     view = store()
-    if not isinstance(view, CachedDocs):
+    table = secret_table(view, coll, tuple(secrets))
+    if table is None:  # a store that cannot say when its documents change
         found = view.filter(coll, fits)
         return found[0] if found else None
     found = None
-    for doc, values in secret_table(view, coll, tuple(secrets)):
+    for doc, values in table:
         ok = True
         for value, want in zip(values, wanted):
             ok &= hmac.compare_digest(value, want[1])
@@ -74,19 +76,30 @@ def find(coll: str, **secrets: str) -> dict | None:
 _TABLES: dict[tuple, tuple[dict, list]] = {}
 
 
-def secret_table(view: CachedDocs, coll: str, fields: tuple[str, ...]) -> list[tuple[dict, tuple[bytes, ...]]]:
+def secret_table(view: Any, coll: str, fields: tuple[str, ...]) -> list[tuple[dict, tuple[bytes, ...]]] | None:
     """(document, its `fields` as bytes) of every document of a collection, made once for as long
-    as the store's cached read of the collection stands (it is replaced, never changed, when the
-    collection changes)."""
-    docs = view._docs(coll)
-    key = (id(docs), coll, fields)
-    kept = _TABLES.get(key)
-    if kept is not None and kept[0] is docs:
-        return kept[1]
-    table = [(doc, tuple(str(doc.get(f, "")).encode("utf-8") for f in fields)) for doc in docs.values()]
+    as the collection stands: the store's cached read of it (SQLite, PostgreSQL: replaced, never
+    changed, when the collection changes), or the memory store's version (moved by every write).
+    None for a store that has neither."""
+    if isinstance(view, CachedDocs):
+        docs: Any = view._docs(coll)
+        key, stamp = (id(docs), coll, fields), docs
+        kept = _TABLES.get(key)
+        if kept is not None and kept[0] is stamp:
+            return kept[1]
+        docs = docs.values()
+    elif isinstance(view, Stamped):
+        key = stamp = (view.version, view.api, coll, fields)
+        kept = _TABLES.get(key)
+        if kept is not None:
+            return kept[1]
+        docs = view.all(coll)  # copies, kept in the table only
+    else:
+        return None
+    table = [(doc, tuple(str(doc.get(f, "")).encode("utf-8") for f in fields)) for doc in docs]
     if len(_TABLES) >= 64:
         _TABLES.clear()
-    _TABLES[key] = (docs, table)
+    _TABLES[key] = (stamp, table)
     return table
 
 

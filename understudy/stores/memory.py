@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterable
 
 from ..errors import conflict
+from ..journal import Batched
 from .base import ENGINE, Lookups, clone, highest_int, matches
 
 _STORE_IDS = itertools.count(1)
@@ -88,6 +89,10 @@ class StoreView(Lookups):
     @property
     def generation(self) -> int:
         return self._store.generation
+
+    @property
+    def api(self) -> str:
+        return self._api
 
     @property
     def version(self) -> tuple:
@@ -259,24 +264,28 @@ class Sessions:
             self._named.clear()
 
 
-class Journal:
+class Journal(Batched):
     """The request journal: the last requests, bounded, in this process."""
 
     def __init__(self, size: int):
-        self._entries: deque[dict[str, Any]] = deque(maxlen=max(1, size))
+        super().__init__(size)
+        self._entries: deque[dict[str, Any]] = deque(maxlen=self.size)
         self._lock = threading.Lock()
         self._last = 0  # the id of the last entry recorded
 
-    def record(self, entry: dict[str, Any]) -> None:
+    def write(self, entries: list[dict[str, Any]]) -> None:
         with self._lock:
-            self._last += 1
-            self._entries.append({"id": self._last, **entry})
+            for entry in entries:
+                self._last += 1
+                self._entries.append({"id": self._last, **entry})
 
     def entries(self, since: int | None = None, **equals: Any) -> list[dict[str, Any]]:
         """Oldest first, after id `since`; keeps entries whose fields equal every given value (None: any)."""
+        self.flush()
         with self._lock:
             return [dict(e) for e in self._entries if e["id"] > (since or 0) and matches(e, equals)]
 
     def clear(self) -> None:
+        self.take()
         with self._lock:
             self._entries.clear()

@@ -26,7 +26,6 @@ are copied into a space the first time it is read after a reset."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import threading
@@ -40,6 +39,7 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ..errors import ApiError, conflict
+from ..journal import Batched
 from .base import ENGINE, CachedDocs, StateUnavailable, clone, highest_int, masked, matches
 
 log = logging.getLogger("understudy")
@@ -651,31 +651,20 @@ class PostgresSessions:
         return bool(found)
 
 
-class PostgresJournal:
+class PostgresJournal(Batched):
     """The journal in the same database, shared by every host: entries are written in batches
     (right after the request when the server is idle, a few at a time when it is busy), without
     waiting for the disk (synchronous_commit off: a crash of PostgreSQL may lose the last few
     entries, never state). While the database is away, entries wait here (at most `size`)."""
 
-    def __init__(self, db: Database, size: int):
-        self.db = db
-        self.size = max(1, size)
-        self.pending: list[str] = []
-        self.scheduled = False
-        self.lock = threading.Lock()
+    BATCH_SECONDS = 0  # at the loop's next turn: a round trip away already
 
-    def record(self, entry: dict[str, Any]) -> None:
-        with self.lock:
-            self.pending.append(json.dumps(entry))
-            del self.pending[:-self.size]
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self.quiet_flush()
-            return
-        if not self.scheduled:
-            self.scheduled = True
-            loop.call_soon(self.quiet_flush)
+    def __init__(self, db: Database, size: int):
+        super().__init__(size)
+        self.db = db
+
+    def scheduled_flush(self) -> None:
+        self.quiet_flush()
 
     def quiet_flush(self) -> None:
         try:
@@ -683,12 +672,8 @@ class PostgresJournal:
         except ApiError:
             pass  # kept for the next flush
 
-    def flush(self) -> None:
-        self.scheduled = False
-        with self.lock:
-            batch, self.pending = self.pending, []
-        if not batch:
-            return
+    def write(self, entries: list[dict[str, Any]]) -> None:
+        batch = [json.dumps(entry) for entry in entries]
         try:
             with self.db.connection() as conn, conn.pipeline():
                 conn.execute("BEGIN")
@@ -698,9 +683,7 @@ class PostgresJournal:
                 conn.execute("COMMIT")
                 seqs = [s for (s,) in last.fetchall()]
         except (psycopg.Error, ApiError) as error:
-            with self.lock:
-                self.pending[:0] = batch
-                del self.pending[:-self.size]
+            self.requeue(entries)
             raise error if isinstance(error, ApiError) else unavailable() from None
         if seqs and max(seqs) // 256 != (max(seqs) - len(seqs)) // 256:
             self.db.query("DELETE FROM understudy_journal WHERE seq <= %s", (max(seqs) - self.size,))
@@ -714,8 +697,7 @@ class PostgresJournal:
         return [e for e in entries if matches(e, equals)]
 
     def clear(self) -> None:
-        with self.lock:
-            self.pending = []
+        self.take()
         self.db.query("DELETE FROM understudy_journal")
 
     def close(self) -> None:

@@ -14,7 +14,6 @@ lazily, the first time one of its APIs is read after a reset."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 import threading
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ..errors import conflict
+from ..journal import Batched
 from ..responses import dumps
 from .base import ENGINE, CachedDocs, StateUnavailable, clone, highest_int, matches
 
@@ -453,44 +453,25 @@ class SqliteSessions:
         return bool(found)
 
 
-class SqliteJournal:
+class SqliteJournal(Batched):
     """The journal in a database file of its own, shared by every worker. Entries are written
     in batches, within BATCH_SECONDS of the request (one transaction for the requests of that
     time: under load, workers take turns on the file far less often); this worker's own reads
     write what is pending first."""
 
-    BATCH_SECONDS = 0.002
-
     def __init__(self, path: str, size: int):
+        super().__init__(size)
         self.db = Database(path, JOURNAL_SCHEMA)
-        self.size = max(1, size)
-        self.pending: list[str] = []
-        self.scheduled = False
 
-    def record(self, entry: dict[str, Any]) -> None:
-        self.pending.append(dumps(entry).decode("utf-8"))
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self.flush()
-            return
-        if not self.scheduled:
-            self.scheduled = True
-            loop.call_later(self.BATCH_SECONDS, self.flush)
-
-    def flush(self) -> None:
-        self.scheduled = False
-        batch, self.pending = self.pending, []
-        if not batch:
-            return
+    def write(self, entries: list[dict[str, Any]]) -> None:
+        rows = [(dumps(entry).decode("utf-8"),) for entry in entries]
         with self.db.lock:
             conn = self.db.conn
             self.db.begin()
             try:
-                last = None
-                for entry in batch:
-                    last = conn.execute("INSERT INTO journal (entry) VALUES (?)", (entry,)).lastrowid
-                if last is not None and last // 256 != (last - len(batch)) // 256:
+                conn.executemany("INSERT INTO journal (entry) VALUES (?)", rows)
+                last = conn.execute("SELECT max(seq) FROM journal").fetchone()[0]
+                if last // 256 != (last - len(rows)) // 256:
                     conn.execute("DELETE FROM journal WHERE seq <= ?", (last - self.size,))
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -505,7 +486,7 @@ class SqliteJournal:
         return [e for e in entries if matches(e, equals)]
 
     def clear(self) -> None:
-        self.pending = []
+        self.take()
         with self.db.lock:
             self.db.conn.execute("DELETE FROM journal")
 
