@@ -8,11 +8,14 @@ import json
 import random
 
 import pytest
+from starlette.testclient import TestClient
 
+from conftest import TEST_CONFIG
+from understudy.app import create_app
 from understudy.errors import ApiError, Violation
 from understudy.generated import Bodies, Credentials, GeneratedOperation, client_error, infer, negotiate, secret_names
 from understudy.generated.handler import json_patch, merge_patch
-from understudy.spec.load import from_text
+from understudy.spec.load import from_text, load_spec
 from understudy.stores import MemoryStore
 
 pytestmark = pytest.mark.once
@@ -332,3 +335,127 @@ def test_client_errors(spec, bodies, path, method, kind, status, media_type):
         assert "body /name: too short" in body["message"]
     else:
         assert body["status"] == status and body["type"] == "about:blank"
+
+
+# -- oneOf / anyOf with a discriminator -------------------------------------------------------------
+# A request body is judged by the branch its discriminator value names, as servers that dispatch on
+# it do (Jackson, pydantic's discriminated unions) and as Schemathesis reads it: another branch
+# taking the body too, or instead, changes nothing. Where every branch can be named, a value that
+# names none, or no value at all, is refused at the property; where some branch cannot be named,
+# a body without a value that names one is judged by the plain oneOf (exactly one) / anyOf rule.
+def _pet(required: list, **properties) -> dict:
+    return {"allOf": [{"$ref": "#/components/schemas/Pet"},
+                      {"type": "object", **({"required": required} if required else {}), "properties": properties}]}
+
+
+BOOLEAN, INTEGER, BREED = {"type": "boolean"}, {"type": "integer"}, {"enum": ["Dingo", "Husky"]}
+CAT, DOG = {"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}
+ZOO_SCHEMAS = {
+    "Pet": {"type": "object", "required": ["pet_type"], "properties": {"pet_type": {"type": "string"}}},
+    "Cat": _pet(["hunts"], hunts=BOOLEAN, age=INTEGER),
+    "Dog": _pet(["bark"], bark=BOOLEAN, breed=BREED),
+    "Lizard": _pet(["lovesRocks"], lovesRocks=BOOLEAN),
+    # @readme/oas-examples polymorphism.json: nothing but pet_type is required and extra properties
+    # are allowed, so every natural body of one branch is a body of the other too
+    "Tabby": _pet([], hunts=BOOLEAN, age=INTEGER),
+    "Hound": _pet([], bark=BOOLEAN, breed=BREED),
+}
+ZOO_BODIES = {  # path: the schema of its PATCH body
+    "/pets": {"oneOf": [CAT, DOG, {"$ref": "#/components/schemas/Lizard"}],
+              "discriminator": {"propertyName": "pet_type", "mapping": {"lizard": "#/components/schemas/Lizard"}}},
+    "/open": {"oneOf": [{"$ref": "#/components/schemas/Tabby"}, {"$ref": "#/components/schemas/Hound"}],
+              "discriminator": {"propertyName": "pet_type"}},
+    "/any": {"anyOf": [CAT, DOG],
+             "discriminator": {"propertyName": "pet_type", "mapping": {"pet": "#/components/schemas/Pet"}}},
+    "/pinned": {"oneOf": [CAT, {"type": "object", "required": ["pet_type"],
+                                "properties": {"pet_type": {"enum": ["snake"]}, "venomous": BOOLEAN}}],
+                "discriminator": {"propertyName": "pet_type"}},
+    "/mixed": {"oneOf": [CAT, {"type": "object", "required": ["lovesRocks"], "properties": {"lovesRocks": BOOLEAN}}],
+               "discriminator": {"propertyName": "pet_type"}},
+    "/unnamed": {"oneOf": [{"type": "object", "required": ["hunts"], "properties": {"hunts": BOOLEAN}},
+                           {"type": "object", "required": ["bark"], "properties": {"bark": BOOLEAN}}],
+                 "discriminator": {"propertyName": "pet_type"}},
+}
+
+
+@pytest.fixture(scope="module", params=["3.0.3", "3.1.0"])
+def zoo(request, tmp_path_factory):
+    path = tmp_path_factory.mktemp("zoo") / "zoo.json"
+    path.write_text(json.dumps({
+        "openapi": request.param, "info": {"title": "Zoo", "version": "1"},
+        "components": {"schemas": ZOO_SCHEMAS},
+        "paths": {p: {"patch": {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}},
+                                "responses": {"200": {"description": "changed"}}}} for p, schema in ZOO_BODIES.items()},
+    }), encoding="utf-8")
+    return path, TestClient(create_app({**TEST_CONFIG, "specs": [str(path)]}), raise_server_exceptions=False)
+
+
+@pytest.mark.parametrize("path, body, status, pointers", [
+    # -- the value names a branch: that branch alone judges the body
+    ("/pets", {"pet_type": "Cat", "hunts": True}, 200, []),
+    ("/pets", {"pet_type": "Dog", "bark": False, "breed": "Husky"}, 200, []),
+    ("/pets", {"pet_type": "lizard", "lovesRocks": True}, 200, []),  # an explicit mapping
+    ("/pets", {"pet_type": "Lizard", "lovesRocks": True}, 200, []),  # its component name names it too
+    ("/pets", {"pet_type": "Cat", "hunts": True, "bark": True}, 200, []),  # Dog would take it too
+    ("/pets", {"pet_type": "Dog", "hunts": True}, 400, [""]),  # only Cat takes it: Dog's `bark` is missing
+    ("/pets", {"pet_type": "Cat", "hunts": "yes"}, 400, ["/hunts"]),
+    ("/pets", {"pet_type": "Cat", "hunts": "yes", "age": "old"}, 400, ["/age", "/hunts"]),
+    ("/pets", {"pet_type": "Dog", "bark": True, "breed": "Poodle"}, 400, ["/breed"]),
+    # -- every branch can be named: a value that names none, or none at all, is refused at the property
+    ("/pets", {"pet_type": "Cow", "hunts": True}, 400, ["/pet_type"]),
+    ("/pets", {"pet_type": "Cow"}, 400, ["/pet_type"]),
+    ("/pets", {"pet_type": "Pet", "hunts": True}, 400, ["/pet_type"]),  # a schema, but not one of the branches
+    ("/pets", {"hunts": True}, 400, ["/pet_type"]),
+    ("/pets", {"pet_type": 3, "hunts": True}, 400, ["/pet_type"]),
+    ("/pets", ["Cat"], 400, [""]),  # not an object: no branch takes it
+    # -- overlapping branches (polymorphism.json): every natural body would fit both
+    ("/open", {"pet_type": "Tabby", "hunts": True, "age": 3}, 200, []),
+    ("/open", {"pet_type": "Hound", "bark": True, "breed": "Dingo"}, 200, []),
+    ("/open", {"pet_type": "Tabby", "age": "old", "bark": True}, 400, ["/age"]),  # only Hound takes it
+    ("/open", {"pet_type": "Siamese", "hunts": True}, 400, ["/pet_type"]),
+    ("/open", {"hunts": True}, 400, ["/pet_type"]),
+    # -- anyOf: the same
+    ("/any", {"pet_type": "Cat", "hunts": True, "bark": True}, 200, []),
+    ("/any", {"pet_type": "Dog", "hunts": True}, 400, [""]),
+    ("/any", {"pet_type": "Cow", "hunts": True}, 400, ["/pet_type"]),
+    # -- a value the mapping sends to a schema that is no branch here: the plain rule
+    ("/any", {"pet_type": "pet", "hunts": True}, 200, []),
+    ("/any", {"pet_type": "pet"}, 400, [""]),
+    # -- a branch named by the value it pins the property to
+    ("/pinned", {"pet_type": "snake", "venomous": True}, 200, []),
+    ("/pinned", {"pet_type": "snake", "venomous": "very"}, 400, ["/venomous"]),
+    ("/pinned", {"pet_type": "Cat", "hunts": True}, 200, []),
+    ("/pinned", {"pet_type": "Snake", "venomous": True}, 400, ["/pet_type"]),
+    # -- a branch no value names: a value that names a branch still picks it; otherwise plain oneOf
+    ("/mixed", {"pet_type": "Cat", "hunts": True}, 200, []),
+    ("/mixed", {"pet_type": "Cat", "lovesRocks": True}, 400, [""]),  # Cat's `hunts` is missing
+    ("/mixed", {"lovesRocks": True}, 200, []),  # exactly one branch takes it
+    ("/mixed", {"pet_type": "Rock", "lovesRocks": True}, 200, []),
+    ("/mixed", {"pet_type": "Rock", "lovesRocks": True, "hunts": True}, 400, [""]),  # two take it
+    # -- no branch can be named: plain oneOf
+    ("/unnamed", {"hunts": True}, 200, []),
+    ("/unnamed", {"pet_type": "Cat", "bark": False}, 200, []),
+    ("/unnamed", {"hunts": True, "bark": True}, 400, [""]),
+    ("/unnamed", {}, 400, [""]),
+])
+def test_a_discriminated_body(zoo, path, body, status, pointers):
+    response = zoo[1].patch(path, json=body)
+    assert response.status_code == status, response.text
+    if status == 400:
+        assert response.headers["content-type"] == "application/problem+json"
+        assert sorted(e["pointer"] for e in response.json()["errors"]) == pointers
+
+
+@pytest.mark.parametrize("path, values", [
+    ("/pets", {"Cat", "Dog", "lizard", "Lizard"}),
+    ("/open", {"Tabby", "Hound"}),
+    ("/any", {"Cat", "Dog"}),
+    ("/pinned", {"Cat", "snake"}),
+    ("/mixed", {"Cat", None}),
+])
+@pytest.mark.parametrize("seed", [None, 1, 2, 3])
+def test_a_generated_body_is_accepted(zoo, path, values, seed):
+    spec = load_spec(zoo[0])
+    body = Bodies(spec).value(ZOO_BODIES[path], "request", random.Random(seed) if seed is not None else None)
+    assert body.get("pet_type") in values
+    assert zoo[1].patch(path, json=body).status_code == 200

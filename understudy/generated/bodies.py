@@ -23,6 +23,7 @@ from typing import Any
 
 from ..examples import from_regex
 from ..parameters import declared_types
+from ..spec.discriminator import tags
 from ..spec.load import Spec
 from ..spec.patterns import search as pattern_search
 from ..spec.walk import pointer_get, ref_pointer
@@ -153,6 +154,15 @@ class Bodies:
                 else target
             depth += 1
         return node
+
+
+def _named(value: Any, named: Any, branch: int) -> list:
+    """A value built from a branch of a `oneOf` / `anyOf` with a discriminator, with the property
+    set to a value that names that branch (`spec.discriminator`), then as built."""
+    if named is None or not named.names[branch] or not isinstance(value, dict) \
+            or named.branch(value.get(named.prop)) == branch:
+        return [value]
+    return [{**value, named.prop: named.names[branch][0]}, value]
 
 
 def _constrains(siblings: dict) -> bool:
@@ -300,6 +310,7 @@ class _Build:
 
     def _choice(self, schema: dict, key: str, options: list, depth: int, refs: tuple, variant: int) -> Any:
         base = {k: v for k, v in schema.items() if k not in ("oneOf", "anyOf", "discriminator")}
+        named = tags(schema, self.bodies.document)
         order = list(range(len(options)))
         if self.rng:
             self.rng.shuffle(order)
@@ -311,14 +322,15 @@ class _Build:
                 value = self.make(combined, depth + 1, refs, variant)
             except RecursionError:
                 continue
-            if self.bodies.valid(schema, value, self.direction):
-                return value
-            if key == "oneOf" and isinstance(value, dict):
-                value = self._exclude_others(value, options, i)
-                if self.bodies.valid(schema, value, self.direction):
-                    return value
-            if fallback is _NONE:
-                fallback = value
+            for candidate in _named(value, named, i):
+                if self.bodies.valid(schema, candidate, self.direction):
+                    return candidate
+                if key == "oneOf" and isinstance(candidate, dict):
+                    candidate = self._exclude_others(candidate, options, i)
+                    if self.bodies.valid(schema, candidate, self.direction):
+                        return candidate
+                if fallback is _NONE:
+                    fallback = candidate
         return None if fallback is _NONE else fallback
 
     def _exclude_others(self, value: dict, options: list, chosen: int) -> dict:

@@ -20,6 +20,7 @@ from jsonschema.exceptions import UnknownType
 from jsonschema.validators import extend
 from referencing import Registry
 
+from .discriminator import tags
 from .patterns import BadPattern, PatternTimeout, compile_pattern
 
 DIALECTS = ("3.0", "3.1")
@@ -209,23 +210,50 @@ _BASE = {
 }
 
 
-def _one_of_with_discriminator(check):
-    """`oneOf` that, where a `discriminator` names the property that picks the branch, asks only
-    that some branch fits (the discriminator says which; the inlined branches no longer carry the
-    names a mapping would need): a request valid as the spec means it is not refused."""
-    def keyword(validator, one_of, instance, schema):
-        if isinstance(schema.get("discriminator"), dict):
-            yield from _keywords.anyOf(validator, one_of, instance, schema)
+def _document(validator) -> Any:
+    try:
+        return validator._resolver.lookup("#").contents
+    except Exception:  # a resolver without a root document: the branches' own refs name them
+        return {}
+
+
+def _discriminated(check):
+    """`oneOf` / `anyOf` beside a `discriminator` (`discriminator.py`), in requests: the value of
+    the property picks the branch, as servers that dispatch on it do (Jackson, pydantic's
+    discriminated unions). A value that names a branch is judged by that branch alone, its
+    violations each where it is (a body another branch would also take, or would take instead, is
+    the named one's to accept or refuse). Where every branch can be named, a value that names none
+    is refused at the property, and so is a missing or non-string one. Otherwise (a branch no value
+    names, a value the mapping sends to a schema that is not a branch here) the keyword's own rule."""
+    def validate(validator, branches, instance, schema):
+        found = tags(schema, _document(validator)) if "discriminator" in schema else None
+        if found is None or not validator.is_type(instance, "object"):
+            yield from check(validator, branches, instance, schema)
+            return
+        value = instance.get(found.prop)
+        named = found.branch(value) if isinstance(value, str) else None
+        if named is not None:
+            yield from validator.descend(instance, branches[named], schema_path=named)
+        elif not found.complete or (isinstance(value, str) and value in found.others):
+            yield from check(validator, branches, instance, schema)
         else:
-            yield from check(validator, one_of, instance, schema)
-    return keyword
+            allowed = "one of " + ", ".join(repr(v) for v in found.values)
+            if found.prop not in instance:
+                message = f"{found.prop!r} is a required property: the discriminator names the schema by it ({allowed})"
+            elif not isinstance(value, str):
+                message = f"{value!r} is not a string: the discriminator {found.prop!r} names the schema by it ({allowed})"
+            else:
+                message = f"{value!r} names none of the schemas of the discriminator {found.prop!r} ({allowed})"
+            yield ValidationError(message, validator="discriminator", validator_value=schema["discriminator"],
+                                  path=[found.prop], instance=value)
+    return validate
 
 
 CLASSES = {
     (dialect, direction): extend(_BASE[dialect], {
         "required": _required("readOnly" if direction == "request" else "writeOnly"),
         **({"writeOnly": _write_only} if direction == "response" else
-           {"oneOf": _one_of_with_discriminator(_BASE[dialect].VALIDATORS["oneOf"])}),
+           {key: _discriminated(_BASE[dialect].VALIDATORS[key]) for key in ("oneOf", "anyOf")}),
     })
     for dialect in DIALECTS for direction in DIRECTIONS
 }
