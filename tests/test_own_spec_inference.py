@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from urllib.parse import urlencode
 
 import pytest
 from starlette.testclient import TestClient
@@ -381,3 +382,105 @@ def test_sessions_keep_their_own_state(shop):
     shop.post("/pets", json={"name": "Mine"}, headers={"X-Understudy-Session": "a"})
     assert [p["name"] for p in shop.get("/pets", headers={"X-Understudy-Session": "a"}).json()["data"]] == ["Seed", "Mine"]
     assert [p["name"] for p in shop.get("/pets").json()["data"]] == ["Seed"]
+
+
+# -- form bodies -------------------------------------------------------------------------------
+FORMS = """openapi: 3.0.3
+info: {title: Forms, version: '1'}
+components:
+  schemas:
+    Options:  # Kubernetes' DeleteOptions, trimmed
+      type: object
+      properties:
+        gracePeriodSeconds: {type: integer}
+        dryRun: {type: array, items: {type: string}}
+        orphanDependents: {type: boolean}
+        preconditions: {type: object, properties: {uid: {type: string}}}
+    Counts:
+      type: object
+      properties: {total: {type: integer}}
+      patternProperties: {'^flag_': {type: boolean}}
+      additionalProperties: {type: integer}
+    Closed:
+      type: object
+      properties: {total: {type: integer}}
+      additionalProperties: false
+paths:
+  /rolebindings:
+    delete:  # Kubernetes documents every body as */*: a client may send a form
+      requestBody: {content: {'*/*': {schema: {$ref: '#/components/schemas/Options'}}}}
+      responses: {'204': {description: deleted}}
+  /counts:
+    post:
+      requestBody:
+        content:
+          multipart/form-data: {schema: {$ref: '#/components/schemas/Counts'}}
+          application/x-www-form-urlencoded: {schema: {$ref: '#/components/schemas/Counts'}}
+      responses: {'204': {description: counted}}
+  /closed:
+    post:
+      requestBody:
+        content:
+          multipart/*: {schema: {$ref: '#/components/schemas/Closed'}}
+          application/x-www-form-urlencoded: {schema: {$ref: '#/components/schemas/Closed'}}
+      responses: {'204': {description: kept}}
+"""
+ODD = "\U000cdac6\U0005aeeb\u00b1\u00b8\u00e1U"  # part names Schemathesis sent (Kubernetes, seed 7)
+NEL = ":W\u00bf\u00b0h@B\x85"
+MULTIPART = "multipart/form-data"
+URLENCODED = "application/x-www-form-urlencoded"
+
+
+@pytest.fixture(scope="module")
+def forms(tmp_path_factory):
+    path = tmp_path_factory.mktemp("forms") / "openapi.yaml"
+    path.write_text(FORMS, encoding="utf-8")
+    with client_for(path) as client:
+        yield client
+
+
+def form(media_type: str, fields: list[tuple[str, str]]) -> dict:
+    """A request's content and Content-Type for `fields`, part names sent as they are (UTF-8)."""
+    if media_type == URLENCODED:
+        return {"content": urlencode(fields).encode(), "headers": {"Content-Type": URLENCODED}}
+    parts = b"".join(b"--BOUNDARY\r\nContent-Disposition: form-data; name=\"" + name.encode() + b"\"\r\n\r\n"
+                     + value.encode() + b"\r\n" for name, value in fields)
+    return {"content": parts + b"--BOUNDARY--\r\n", "headers": {"Content-Type": f"{media_type}; boundary=BOUNDARY"}}
+
+
+SENT_BY_SCHEMATHESIS = [(ODD, "[false, -781164761982, null]"), (NEL, '{"\\u00a9": {"": true}}'), ("preconditions", "{}"),
+                        ("dryRun", "KC\x04\u00d4"), ("dryRun", "\U000efecc"), ("gracePeriodSeconds", "8892")]
+
+
+@pytest.mark.parametrize("method, path, media_type, fields, status, errors", [
+    # a form sent where the spec documents */*: each field typed by the property it names
+    pytest.param("delete", "/rolebindings", MULTIPART, SENT_BY_SCHEMATHESIS, 204, [], id="*/* multipart, odd names"),
+    pytest.param("delete", "/rolebindings", URLENCODED, SENT_BY_SCHEMATHESIS, 204, [], id="*/* urlencoded, odd names"),
+    pytest.param("delete", "/rolebindings", MULTIPART, [("gracePeriodSeconds", "30"), ("orphanDependents", "true")], 204, [],
+                 id="*/* multipart"),
+    pytest.param("delete", "/rolebindings", MULTIPART, [(NEL, "x"), ("gracePeriodSeconds", "soon"), ("orphanDependents", "no")],
+                 400, [("/gracePeriodSeconds", "'soon' is not of type 'integer'"),
+                       ("/orphanDependents", "'no' is not of type 'boolean'")], id="*/* every wrong field listed"),
+    # brackets read as a path only where the schema can hold one
+    pytest.param("delete", "/rolebindings", MULTIPART, [("gracePeriodSeconds", "8892"), ("gracePeriodSeconds[x]", "1")], 204, [],
+                 id="a[x] beside an integer a"),
+    pytest.param("delete", "/rolebindings", URLENCODED, [("preconditions[uid]", "u-1"), ("dryRun[]", "All"), ("dryRun[]", "x")],
+                 204, [], id="a[b] and a[] paths"),
+    # a field the schema does not declare: typed as patternProperties / additionalProperties say
+    pytest.param("post", "/counts", MULTIPART, [("total", "3"), (ODD, "-781164761982"), (NEL + "[0]", "7"), ("flag_on", "true"),
+                                                ("a%0D%0Ab", "1")], 204, [], id="additionalProperties, patternProperties"),
+    pytest.param("post", "/counts", URLENCODED, [("\rfQW\x01\u00f3", "5"), ("\x7f\x81", "6"), ("", "-31295705"),
+                                                 ("999999999999999999999999999999", "1933")], 204, [], id="control characters"),
+    pytest.param("post", "/counts", MULTIPART, [("total", "3"), (NEL, "x"), ("flag_on", "7")], 400,
+                 [(f"/{NEL}", "'x' is not of type 'integer'"), ("/flag_on", "'7' is not of type 'boolean'")],
+                 id="additionalProperties refuses"),
+    pytest.param("post", "/closed", MULTIPART, [("total", "3"), (NEL + "[b]", "2")], 400,
+                 [("", f"Additional properties are not allowed ({NEL + '[b]'!r} was unexpected)")],
+                 id="multipart/*, additionalProperties false"),
+    pytest.param("post", "/closed", MULTIPART, [("total", "3")], 204, [], id="multipart/*"),
+])
+def test_form_fields_are_typed_by_the_property_they_name(forms, method, path, media_type, fields, status, errors):
+    response = forms.request(method.upper(), path, **form(media_type, fields))
+    assert response.status_code == status, response.text
+    found = response.json()["errors"] if status == 400 else []
+    assert [(e["in"], e["pointer"], e["detail"]) for e in found] == [("body", *error) for error in errors]

@@ -22,10 +22,13 @@ from urllib.parse import parse_qsl
 from starlette.datastructures import Headers
 from starlette.requests import cookie_parser
 
+from .spec.patterns import PatternTimeout, search
+
 DELIMITERS = {"spaceDelimited": " ", "pipeDelimited": "|", "form": ",", "simple": ","}
 DEFAULT_STYLE = {"path": "simple", "header": "simple", "query": "form", "cookie": "form"}
 SCALARS = ("integer", "number", "boolean", "string", "null")
 _BRACKETS = re.compile(r"\[([^\[\]]*)\]")
+_BRACKETED = re.compile(r"([^\[\]]+)((?:\[[^\[\]]*\])+)")  # `a[b]`, `a[]`, `a[0][b]`: a path
 
 
 # -- schemas -----------------------------------------------------------------------------------
@@ -59,12 +62,14 @@ def types_of(schema: Any, depth: int = 0) -> list[str]:
 
 
 def part_schema(schema: Any, name: str) -> dict:
-    """The schema of an object's property `name` (through allOf / oneOf / anyOf), {} when open."""
+    """The schema of an object's property `name` (through allOf / oneOf / anyOf): the property's,
+    else the first `patternProperties` entry whose pattern it matches, else `additionalProperties`;
+    {} when open (or closed: validation reports the name)."""
     if not isinstance(schema, dict):
         return {}
-    props = schema.get("properties")
-    if isinstance(props, dict) and isinstance(props.get(name), dict):
-        return props[name]
+    declared = _declared_schema(schema, name)
+    if declared is not None:
+        return declared
     for key in ("allOf", "oneOf", "anyOf"):
         for part in schema.get(key) or []:
             found = part_schema(part, name)
@@ -72,6 +77,40 @@ def part_schema(schema: Any, name: str) -> dict:
                 return found
     extra = schema.get("additionalProperties")
     return extra if isinstance(extra, dict) else {}
+
+
+def _declared_schema(schema: dict, name: str) -> dict | None:
+    """The schema a schema's own `properties` or `patternProperties` give `name`, else None."""
+    props = schema.get("properties")
+    if isinstance(props, dict) and isinstance(props.get(name), dict):
+        return props[name]
+    patterns = schema.get("patternProperties")
+    for pattern, sub in (patterns.items() if isinstance(patterns, dict) else ()):
+        try:
+            if isinstance(sub, dict) and search(pattern, name):
+                return sub
+        except PatternTimeout:  # validation reports it
+            continue
+    return None
+
+
+def _declares(schema: Any, name: str) -> bool:
+    """Whether a schema names the property `name` itself (`properties` or `patternProperties`,
+    through allOf / oneOf / anyOf), rather than leaving it to `additionalProperties`."""
+    if not isinstance(schema, dict):
+        return False
+    if _declared_schema(schema, name) is not None:
+        return True
+    return any(_declares(part, name) for key in ("allOf", "oneOf", "anyOf") for part in schema.get(key) or [])
+
+
+def _refuses(schema: Any, name: str) -> bool:
+    """Whether an object schema refuses a property `name` it does not declare
+    (`additionalProperties: false`, its own or an allOf part's)."""
+    if not isinstance(schema, dict) or _declares(schema, name):
+        return False
+    return schema.get("additionalProperties") is False or \
+        any(_refuses(part, name) for part in schema.get("allOf") or [])
 
 
 def item_schema(schema: Any) -> dict:
@@ -330,8 +369,10 @@ def _wants_list(schema: Any, next_key: str) -> bool:
 def form_body(pairs: list[tuple[str, str]], schema: Any, encoding: dict | None = None) -> dict:
     """A form body's fields typed by the body's schema: each declared scalar property typed
     (`true`, `1`), array properties from repeated keys, `key[]` / `key[0]` or one delimited value,
-    object properties from `key[sub]` keys or a JSON part; what the schema does not declare stays
-    text (so `additionalProperties: false` still reports it)."""
+    object properties from `key[sub]` keys or a JSON part; a field the schema does not declare is
+    typed as `patternProperties` / `additionalProperties` say, else stays text (so
+    `additionalProperties: false` still reports it). Each field is typed by the property it names,
+    whatever the other fields are called."""
     encoding = encoding or {}
     out: dict[str, Any] = {}
     nested: dict[str, list[tuple[list[str], str]]] = {}
@@ -339,9 +380,9 @@ def form_body(pairs: list[tuple[str, str]], schema: Any, encoding: dict | None =
     for key, _ in pairs:
         counts[key] = counts.get(key, 0) + 1
     for key, value in pairs:
-        root = key.split("[", 1)[0] if "[" in key and key.endswith("]") and not key.startswith("[") else key
-        if root != key and (part_schema(schema, root) or not part_schema(schema, key)):
-            nested.setdefault(root, []).append((_BRACKETS.findall(key[len(root):]), value))
+        path = _form_path(key, schema)
+        if path is not None:
+            nested.setdefault(path[0], []).append((path[1:], value))
             continue
         prop = part_schema(schema, key)
         kinds = types_of(prop)
@@ -373,6 +414,28 @@ def form_body(pairs: list[tuple[str, str]], schema: Any, encoding: dict | None =
             _place(holder, [root, *path], value, schema)
         out[root] = holder.get(root)
     return out
+
+
+def _form_path(key: str, schema: Any) -> list[str] | None:
+    """[root, *keys] when a form field's name is a path into the body (`a[b]`, `tags[]`,
+    `items[0][id]`): its name is not a property the schema declares, and every step of the path
+    lands where the schema allows an object or array (an undeclared root only where
+    `additionalProperties` allows one). None: the name is a field of its own (`total[x]` beside
+    an integer `total`, `:W[x]` where `additionalProperties: {type: integer}`)."""
+    found = _BRACKETED.fullmatch(key)
+    if found is None or _declares(schema, key):
+        return None
+    root, keys = found.group(1), _BRACKETS.findall(found.group(2))
+    if _refuses(schema, root):
+        return None
+    node = part_schema(schema, root)
+    for step in keys[:-1] + [None]:
+        kinds = types_of(node)
+        if kinds and not {"object", "array"} & set(kinds):
+            return None
+        if step is not None:
+            node = item_schema(node) if kinds[:1] == ["array"] or step == "" or step.isdigit() else part_schema(node, step)
+    return [root, *keys]
 
 
 def admits_text(schema: Any) -> bool:

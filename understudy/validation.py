@@ -185,9 +185,11 @@ class ValidationOperation:
         self.consumes_dict = MediaTypeDict([(c, None) for c in self.consumes])
         request_body = operation.request_body
         self.body_required = bool(request_body.get("required", False))
+        # what a form's fields are typed by: the entry the body's validator comes from, so a form
+        # sent where the spec documents `*/*` or `multipart/*` is typed by that entry's schema
         self.form_schemas = MediaTypeDict(
-            (mime.lower(), (media.get("schema") or {}, media.get("encoding") or {}))
-            for mime, media in request_body.get("content", {}).items() if mime.lower() in FORM_TYPES
+            (mime.lower(), (media["schema"] or {}, media.get("encoding") or {}))
+            for mime, media in request_body.get("content", {}).items() if "schema" in media
         )
         self.body_validators = MediaTypeDict(
             (mime.lower(), compile(media["schema"]))
