@@ -19,7 +19,6 @@ from .api import ApiDefinition, RequestInfo
 from .context import current, store
 from .errors import ApiError
 from .stores.base import CachedDocs, clone
-from .stores.memory import StoreView as Stamped
 
 MISSING = object()
 NO_QUERY = QueryParams("")  # immutable: shared by every request without a query string
@@ -88,14 +87,15 @@ def secret_table(view: Any, coll: str, fields: tuple[str, ...]) -> list[tuple[di
         if kept is not None and kept[0] is stamp:
             return kept[1]
         docs = docs.values()
-    elif isinstance(view, Stamped):
-        key = stamp = (view.version, view.api, coll, fields)
+    else:  # the memory store: its documents change in place, and every write moves its version
+        version = getattr(view, "version", None)
+        if version is None:
+            return None
+        key = stamp = (version, view.api, coll, fields)
         kept = _TABLES.get(key)
         if kept is not None:
             return kept[1]
         docs = view.all(coll)  # copies, kept in the table only
-    else:
-        return None
     table = [(doc, tuple(str(doc.get(f, "")).encode("utf-8") for f in fields)) for doc in docs]
     if len(_TABLES) >= 64:
         _TABLES.clear()

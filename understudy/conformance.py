@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from connexion.datastructures import MediaTypeDict
 from connexion.json_schema import Draft4ResponseValidator
@@ -16,7 +16,7 @@ from jsonschema import Draft4Validator
 from starlette.types import Receive, Scope, Send
 
 from .errors import ApiError, Violation
-from .validation import coerce_scalar
+from .validation import coerce_scalar, pointer
 
 log = logging.getLogger("understudy")
 
@@ -29,10 +29,6 @@ def openapi30_response_validator(schema: dict):
 
 def is_json(mime: str) -> bool:
     return mime == "application/json" or mime.endswith("+json")
-
-
-def _pointer(path: Iterable[Any]) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
 class ResponseContract:
@@ -104,7 +100,7 @@ class ResponseContract:
             return problems + [Violation("body", "", "empty, but the status documents a JSON body")]
         validator = self._body_validator(key, mime, schema)
         for error in sorted(validator.iter_errors(parsed), key=lambda e: list(map(str, e.absolute_path))):
-            problems.append(Violation("body", _pointer(error.absolute_path), error.message, str(error.validator)))
+            problems.append(Violation("body", pointer(error.absolute_path), error.message, str(error.validator)))
         return problems
 
 

@@ -23,6 +23,7 @@ from starlette.types import Receive, Scope, Send
 from .context import RequestHeaders
 from .errors import ApiError, Violation
 from .parameters import ParameterReader, admits_object, admits_text, form_body
+from .spec.walk import escape
 
 FORMATS = Draft4Validator.FORMAT_CHECKER
 
@@ -127,7 +128,7 @@ def as_draft4(node: Any, seen: set) -> Any:
 
 
 def pointer(path) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+    return "".join("/" + escape(p) for p in path)
 
 
 def schema_violations(validator: Draft4Validator, value: Any, location: str, where: str = ""):

@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .walk import pointer_get, ref_pointer, unescape
+from .walk import escape, pointer_get, ref_pointer, resolve, unescape
 
 SCHEMAS = "#/components/schemas/"
 _CACHE: dict[tuple[int, int], tuple[Any, Any, Any]] = {}  # holds the schema and document: ids stay unique
@@ -123,7 +123,7 @@ def _refs_of(branch: Any, document: dict) -> set[str]:
     components = ((document.get("components") or {}).get("schemas") or {}) if isinstance(document, dict) else {}
     for name, raw in components.items() if isinstance(components, dict) else ():
         if _inlines(branch, raw, document, set()):
-            found.add(SCHEMAS + name.replace("~", "~0").replace("/", "~1"))
+            found.add(SCHEMAS + escape(name))
     return found
 
 
@@ -151,22 +151,11 @@ def _inlines(inlined: Any, raw: Any, document: dict, seen: set) -> bool:
 def _literals(schema: Any, prop: str, document: dict, depth: int) -> list[str]:
     """The string values a schema pins the property to (`enum` / `const`, through refs and
     `allOf`); [] when it does not pin it."""
-    while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and depth < 16:
-        try:
-            schema = pointer_get(document, ref_pointer(schema["$ref"]))
-        except KeyError:
-            return []
-        depth += 1
+    schema = resolve(document, schema)
     if not isinstance(schema, dict) or depth >= 16:
         return []
     found: list[str] = []
-    prop_schema = (schema.get("properties") or {}).get(prop) if isinstance(schema.get("properties"), dict) else None
-    while isinstance(prop_schema, dict) and isinstance(prop_schema.get("$ref"), str) and depth < 16:
-        try:
-            prop_schema = pointer_get(document, ref_pointer(prop_schema["$ref"]))
-        except KeyError:
-            prop_schema = None
-        depth += 1
+    prop_schema = resolve(document, schema["properties"].get(prop)) if isinstance(schema.get("properties"), dict) else None
     if isinstance(prop_schema, dict):
         if isinstance(prop_schema.get("const"), str):
             found.append(prop_schema["const"])
