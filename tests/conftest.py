@@ -110,17 +110,20 @@ def client(app):
 
 @contextmanager
 def serving_in_thread(app):
-    """`app` on a real socket (127.0.0.1, a free port) in a thread; yields its base URL."""
+    """`app` on a real socket (127.0.0.1, a free port) in a thread, behind the HTTP protocol
+    `understudy serve` runs; yields its base URL."""
     import socket
     import threading
     import time
 
     import uvicorn
 
+    from understudy.security.protocol import http_protocol
+
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", http=http_protocol()))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.time() + 10

@@ -13,7 +13,6 @@ import copy
 import hashlib
 import hmac
 import json
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ import pytest
 import requests
 from starlette.testclient import TestClient
 
-from conftest import FIXTURES, TEST_CONFIG, basic, own_state
+from conftest import FIXTURES, TEST_CONFIG, basic, own_state, serving_in_thread
 from platform_helpers import C1, CODE_COMMAND, CRM_COMMAND, GLOBEX_FLOW, USERS, W1, W2, W3, auth, doc, rel
 from platform_helpers import auth as platform_auth
 from takaro_support import A, SERVER_7D2D, bearer
@@ -37,7 +36,6 @@ from understudy.app import create_app
 from understudy.builtin.handlers.timbr.auth import make_bearer, make_jwt
 from understudy.security import startup_warnings
 from understudy.security.masking import MASK, names_secret
-from understudy.security.protocol import http_protocol
 from understudy.stores import load_fixtures
 
 EVIL = "http://evil.example"
@@ -516,19 +514,8 @@ def test_nesting_up_to_the_bound_reaches_validation(client):
 @pytest.fixture(scope="module")
 def socket_server(app):
     """The app behind the HTTP protocol `understudy serve` runs, on a real socket."""
-    import uvicorn
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", http=http_protocol()))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.time() + 10
-    while not server.started and time.time() < deadline:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=5)
+    with serving_in_thread(app) as base:
+        yield base
 
 
 @pytest.mark.once

@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 from starlette.datastructures import Headers
 from starlette.types import Receive, Scope, Send
 
-from . import admin, security, upstream
+from . import admin, heap, security, upstream
 from .admin_api import ADMIN
 from .api import ApiDefinition, discover, load_api
 from .apiapp import build_api_app, load_spec, merge_path_parameters
@@ -179,7 +179,10 @@ class Understudy:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope[RAW_SEND] = send  # the server's own send, for faults that break the connection
-        await self.asgi(scope, receive, send)
+        try:
+            await self.asgi(scope, receive, send)
+        finally:  # the server's send refers to what holds the scope: no cycle left for the collector
+            del scope[RAW_SEND]
 
     async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -464,5 +467,7 @@ def user_apis(config: Mapping[str, Any]) -> list[ApiDefinition]:
 
 def app_from_environment() -> Understudy:
     """The factory each worker process calls (`uvicorn --factory`): the CLI passes its overrides
-    in UNDERSTUDY_CONFIG."""
-    return create_app(json.loads(os.environ.get("UNDERSTUDY_CONFIG", "{}")))
+    in UNDERSTUDY_CONFIG. Its heap is settled: this process serves the app until it stops."""
+    app = create_app(json.loads(os.environ.get("UNDERSTUDY_CONFIG", "{}")))
+    heap.settle()
+    return app

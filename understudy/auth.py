@@ -45,41 +45,42 @@ def matching(candidates: Iterable[dict], **secrets: str) -> dict | None:
 
 
 def find(coll: str, **secrets: str) -> dict | None:
-    """The document of the current API's `coll` whose fields equal every secret: `matching` over
-    the store, without copying the documents that do not match. Every document is compared in
-    full, so the time taken does not tell which part was wrong."""
-    wanted = [(field, value.encode("utf-8") if isinstance(value, str) else value)
-              for field, value in secrets.items()]
-
-    def fits(doc: dict) -> bool:
-        ok = True
-        for field, value in wanted:
-            ok &= hmac.compare_digest(str(doc.get(field, "")).encode("utf-8"), value)
-        return ok
-
+    """The document of the current API's `coll` whose fields equal every secret, without copying
+    the documents that do not match. The time taken does not tell which part was wrong:
+    - the secrets are looked up in `secret_table`, a dict, which compares the hashes of the keys
+      (salted per process) before their bytes, so a wrong guess is never compared byte by byte,
+      and how long the lookup takes depends on the hash of the guess, not on how close it is;
+    - the document found is then compared in constant time;
+    - a store that cannot say when its documents change has every document compared in full."""
+    wanted = tuple(value.encode("utf-8") if isinstance(value, str) else value for value in secrets.values())
     view = store()
     table = secret_table(view, coll, tuple(secrets))
-    if table is None:  # a store that cannot say when its documents change
+    if table is None:
+        def fits(doc: dict) -> bool:
+            ok = True
+            for field, value in zip(secrets, wanted):
+                ok &= hmac.compare_digest(str(doc.get(field, "")).encode("utf-8"), value)
+            return ok
+
         found = view.filter(coll, fits)
         return found[0] if found else None
-    found = None
-    for doc, values in table:
-        ok = True
-        for value, want in zip(values, wanted):
-            ok &= hmac.compare_digest(value, want[1])
-        if ok and found is None:
-            found = doc
-    return clone(found) if found is not None else None
+    row = table.get(wanted)
+    if row is None:
+        return None
+    ok = True
+    for value, want in zip(row[1], wanted):
+        ok &= hmac.compare_digest(value, want)
+    return clone(row[0]) if ok else None
 
 
-_TABLES: dict[tuple, tuple[dict, list]] = {}
+_TABLES: dict[tuple, tuple[Any, dict]] = {}
 
 
-def secret_table(view: Any, coll: str, fields: tuple[str, ...]) -> list[tuple[dict, tuple[bytes, ...]]] | None:
-    """(document, its `fields` as bytes) of every document of a collection, made once for as long
-    as the collection stands: the store's cached read of it (SQLite, PostgreSQL: replaced, never
-    changed, when the collection changes), or the memory store's version (moved by every write).
-    None for a store that has neither."""
+def secret_table(view: Any, coll: str, fields: tuple[str, ...]) -> dict[tuple[bytes, ...], tuple] | None:
+    """The documents of a collection by their `fields` (as bytes; the first document where several
+    share them), each as (document, those bytes), made once for as long as the collection stands: the store's cached read of it
+    (SQLite, PostgreSQL: replaced, never changed, when the collection changes), or the memory
+    store's version (moved by every write). None for a store that has neither."""
     if isinstance(view, CachedDocs):
         docs: Any = view._docs(coll)
         key, stamp = (id(docs), coll, fields), docs
@@ -96,7 +97,10 @@ def secret_table(view: Any, coll: str, fields: tuple[str, ...]) -> list[tuple[di
         if kept is not None:
             return kept[1]
         docs = view.all(coll)  # copies, kept in the table only
-    table = [(doc, tuple(str(doc.get(f, "")).encode("utf-8") for f in fields)) for doc in docs]
+    table: dict[tuple[bytes, ...], tuple] = {}
+    for doc in docs:
+        values = tuple(str(doc.get(f, "")).encode("utf-8") for f in fields)
+        table.setdefault(values, (doc, values))
     if len(_TABLES) >= 64:
         _TABLES.clear()
     _TABLES[key] = (stamp, table)

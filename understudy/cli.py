@@ -61,6 +61,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
+    from . import heap
     from .app import configure, create_app
     from .security.protocol import http_protocol
 
@@ -98,6 +99,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if workers > 1:
             Multiprocess(served, sockets=[sock]).run()
         else:
+            if not config["reload"]:
+                heap.settle()  # this process serves this app until it stops
             uvicorn.Server(served).run(sockets=[sock])
     finally:
         sock.close()
