@@ -77,7 +77,8 @@ class Database:
         self._data_version: int | None = None
         self._versions: dict[tuple[str, str, str], int] = {}
         self._generation = 0
-        self._cache: dict[tuple, tuple[tuple[int, int], Any]] = {}
+        self._cache: dict[tuple, list] = {}  # key -> [its collection's versions, value, stamp]
+        self._stamp = 0  # moves whenever a version in _versions may have: a cached value checked at this stamp holds
         self._atomic = False  # inside atomic(): writes join its transaction
         self.serial = 0  # moves whenever what was checked may be re-read (a request, a reset...)
 
@@ -102,6 +103,7 @@ class Database:
             self._versions = {(sp, api, coll): v for sp, api, coll, v in self.conn.execute(
                 "SELECT space, api, coll, v FROM versions")}
             self._generation = self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+            self._stamp += 1
 
     def version(self, space: str, api: str, coll: str) -> tuple[int, int]:
         with self.lock:
@@ -112,7 +114,10 @@ class Database:
         """The cached value for key while it is still valid, else None (nothing is loaded)."""
         with self.lock:
             hit = self._cache.get(key)
-            return hit[1] if hit is not None and hit[0] == self.version(*key[:3]) else None
+            if hit is None:
+                return None
+            self._refresh()
+            return hit[1] if hit[2] == self._stamp or hit[0] == self.version(*key[:3]) else None
 
     def cached(self, key: tuple, load: Callable[[], Any]) -> Any:
         """`load()`'s value for key (space, api, coll, ...), kept while that collection has not
@@ -120,16 +125,19 @@ class Database:
         with self.lock:
             if not self._checked:
                 self._refresh()
+            hit = self._cache.get(key)
+            if hit is not None and hit[2] == self._stamp:  # no version moved since it was checked
+                return hit[1]
             versions = self._versions
             space, api, coll = key[0], key[1], key[2]
             version = (versions.get((space, api, WHOLE), 0), versions.get((space, api, coll), 0))
-            hit = self._cache.get(key)
             if hit is not None and hit[0] == version:
+                hit[2] = self._stamp
                 return hit[1]
             if len(self._cache) > 4096:
                 self._cache.clear()
             value = load()
-            self._cache[key] = (version, value)
+            self._cache[key] = [version, value, self._stamp]
             return value
 
     def begin(self) -> None:
@@ -176,6 +184,7 @@ class Database:
             if touched:
                 self._generation = (generation or self.conn.execute(
                     "SELECT value FROM meta WHERE key = 'generation'").fetchall())[0][0]
+                self._stamp += 1
             if outermost:
                 self.conn.execute("COMMIT")
 
@@ -215,6 +224,7 @@ class Database:
         self._data_version = None
         self._checked = False
         self.serial += 1
+        self._stamp += 1
 
 
 class SqliteStore:
