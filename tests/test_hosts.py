@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from conftest import NO_POSTGRES, POSTGRES, WORKER, postgres_database
-from servers import at_once, serving
+from servers import at_once, serving, wait_for
 
 pytestmark = [pytest.mark.once, pytest.mark.skipif(not POSTGRES, reason=NO_POSTGRES)]
 
@@ -100,5 +100,9 @@ def test_the_journal_shows_every_hosts_requests(hosts):
     requests.delete(f"{hosts[0]}/__understudy/requests")
     for host in hosts:
         requests.get(f"{host}/tiikr/api/v1/test", auth=OWNER)
-    entries = requests.get(f"{hosts[0]}/__understudy/requests", params={"api": "tiikr"}).json()["requests"]
-    assert len({(e["host"], e["worker"]) for e in entries}) == 2
+
+    def answered_by() -> set:  # another host writes its entry just after its answer: polled
+        entries = requests.get(f"{hosts[0]}/__understudy/requests", params={"api": "tiikr"}).json()["requests"]
+        return {(e["host"], e["worker"]) for e in entries}
+
+    assert wait_for(lambda: len(answered_by()) == 2, 5), answered_by()
