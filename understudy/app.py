@@ -233,15 +233,16 @@ class Understudy:
     # -- one API request --------------------------------------------------------------------
     async def call_api(self, mount: Mount, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
+        name = mount.api.name
         self.sessions.begin_request()
         headers = RequestHeaders(scope=scope)
         session = headers.get(SESSION_HEADER)
         ctx = RequestContext(
-            api=mount.name, store=mount.view, config=self.config,
+            api=name, store=mount.view, config=self.config,
             base_url=self.base_url(scope, mount, headers), headers=headers, session=session,
         )
         ctx.take_rule = lambda operation_id: self.rules.take(
-            mount.name, operation_id, scope["method"], scope["path"], session,
+            name, operation_id, scope["method"], scope["path"], session,
             lambda: self.short_operation_id(mount, operation_id))
         token = set_current(ctx)
         state: dict[str, Any] = {"status": None}
@@ -265,7 +266,7 @@ class Understudy:
         try:
             if session is not None:
                 store, evicted = self.sessions.open(check_name(session))
-                ctx.store = store.view(mount.name)
+                ctx.store = store.view(name)
                 if evicted:
                     announce[EVICTED_HEADER] = ", ".join(evicted)
                     log.warning("session %s dropped to make room for %s (more than max_sessions=%s)",
@@ -278,7 +279,7 @@ class Understudy:
                 check_accept(headers.get("accept"), mount.api.accept)
             inner = without_trailing_slash(scope, mount.base_path) if mount.api.trailing_slash else scope
             inner = with_aliases_resolved(inner, mount.base_path, mount.api.aliases)
-            front = self.fronts.get(mount.name)
+            front = self.fronts.get(name)
             if front is None:
                 await mount.app(inner, receive, send_with_headers)
             else:  # a recorded answer, the real API's, or the mock's (upstream/)
@@ -287,7 +288,7 @@ class Understudy:
         except Exception as exc:  # the API's own handlers render everything; this is the net
             error = exc if isinstance(exc, ApiError) else ApiError("internal", "Internal server error")
             if not isinstance(exc, ApiError):
-                log.error("error escaped %s", mount.name, exc_info=exc)
+                log.error("error escaped %s", name, exc_info=exc)
             if state["status"] is None:
                 status, err_headers, payload = render_error(mount.api, error)
                 await send_with_headers({"type": "http.response.start", "status": status,
@@ -297,7 +298,7 @@ class Understudy:
             reset_current(token)
             routing = scope["extensions"].get("connexion_routing", {})
             self.journal.record(Answered(time.time(), {
-                "api": mount.name,
+                "api": name,
                 "session": session,
                 "host": self.hostname,
                 "worker": self.pid,

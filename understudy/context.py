@@ -88,17 +88,25 @@ class RequestHeaders(Headers):
         return first
 
     def __getitem__(self, key: str) -> str:
-        value = self._lookup().get(_raw_name(key))
+        value = self.get(key)
         if value is None:
             raise KeyError(key)
-        return value.decode("latin-1")
+        return value
 
     def get(self, key: str, default: Any = None) -> Any:
-        value = self._lookup().get(_raw_name(key))
+        first = self._first
+        if first is None or len(self._list) != self._size:
+            first = self._lookup()
+        value = first.get(_RAW_NAMES.get(key) or _raw_name(key))
         return default if value is None else value.decode("latin-1")
 
     def __contains__(self, key: Any) -> bool:
-        return isinstance(key, str) and _raw_name(key) in self._lookup()
+        if not isinstance(key, str):
+            return False
+        first = self._first
+        if first is None or len(self._list) != self._size:
+            first = self._lookup()
+        return (_RAW_NAMES.get(key) or _raw_name(key)) in first
 
 
 _RAW_NAMES: dict[str, bytes] = {}
