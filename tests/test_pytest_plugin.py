@@ -32,6 +32,13 @@ def test_url_and_credentials_come_from_the_server(understudy):
     assert requests.get(understudy.url("tiikr") + "/test", auth=("owner", "owner-password")).status_code == 200
 
 
+def test_the_server_speaks_http_as_serve_does(understudy):
+    """The plugin's server runs `serve`'s HTTP protocol: an over-long URL is the API's own 414."""
+    response = requests.get(understudy.url("timekit") + "/bookings?search=" + "a" * 100_000, auth=("", LIVE_KEY),
+                            timeout=10)
+    assert response.status_code == 414 and "100" in response.json()["error"]
+
+
 def test_a_sessions_booking_is_journalled_and_seen_nowhere_else(understudy, understudy_session):
     client = timekit(understudy, understudy_session)
     made = client.post(understudy.url("timekit") + "/bookings", json=booking_body(what="plugin"))

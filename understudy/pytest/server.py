@@ -108,10 +108,12 @@ def main(argv: list[str] | None = None) -> int:
     # Imported here: the plugin's own process never loads the engine.
     import uvicorn
 
+    from .. import heap
     from ..api import discover
     from ..app import create_app
     from ..cli import user_errors
     from ..config import DEFAULTS
+    from ..security.protocol import http_protocol
 
     known = discover(DEFAULTS["root"])
     unknown = [name for name in args.api if name not in known]
@@ -130,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"{READY} http://127.0.0.1:{port}", flush=True)
     threading.Thread(target=exit_with_parent, daemon=True).start()
-    uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on")).run(sockets=[sock])
+    heap.settle()  # as `serve` does: this process serves the app until the tests end
+    uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", http=http_protocol())).run(sockets=[sock])
     return 0
 
 
