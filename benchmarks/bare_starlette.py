@@ -23,9 +23,7 @@ from starlette.routing import Route
 FIXTURES = Path(__file__).resolve().parent.parent / "understudy" / "builtin" / "fixtures" / "tiikr"
 USERS = json.loads((FIXTURES / "users.json").read_text())
 COMPANIES = {c["id"]: c for c in json.loads((FIXTURES / "companies.json").read_text())}
-BY_SECRETS = {}
-for _user in USERS:
-    BY_SECRETS.setdefault((_user["username"].encode(), _user["password"].encode()), _user)
+BY_SECRETS = {(u["username"].encode(), u["password"].encode()): u for u in reversed(USERS)}  # the first one wins
 
 
 def refused(message: str, status: int = 401) -> JSONResponse:

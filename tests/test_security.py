@@ -23,7 +23,7 @@ import pytest
 import requests
 from starlette.testclient import TestClient
 
-from conftest import FIXTURES, TEST_CONFIG, basic, own_state, serving_in_thread
+from conftest import FIXTURES, TEST_CONFIG, basic, own_state
 from platform_helpers import C1, CODE_COMMAND, CRM_COMMAND, GLOBEX_FLOW, USERS, W1, W2, W3, auth, doc, rel
 from platform_helpers import auth as platform_auth
 from takaro_support import A, SERVER_7D2D, bearer
@@ -511,17 +511,10 @@ def test_nesting_up_to_the_bound_reaches_validation(client):
     assert response.status_code == 422  # the body's own problems, not its depth
 
 
-@pytest.fixture(scope="module")
-def socket_server(app):
-    """The app behind the HTTP protocol `understudy serve` runs, on a real socket."""
-    with serving_in_thread(app) as base:
-        yield base
-
-
 @pytest.mark.once
 @pytest.mark.parametrize("size", [20_000, 100_000, 1_000_000])
-def test_an_overlong_url_is_the_apis_own_414_on_the_wire(socket_server, size):
-    response = requests.get(f"{socket_server}/timekit/v2/bookings?search=" + "a" * size, headers=TIMEKIT, timeout=10)
+def test_an_overlong_url_is_the_apis_own_414_on_the_wire(live_server, size):
+    response = requests.get(f"{live_server}/timekit/v2/bookings?search=" + "a" * size, headers=TIMEKIT, timeout=10)
     assert response.status_code == 414 and timekit_error(response.json())
     assert f"{len('/timekit/v2/bookings?search=') + size} bytes" in response.json()["error"]
 
@@ -732,21 +725,21 @@ def test_timbr_sql_cannot_escape_or_exhaust(client, app, tmp_path, sql, problem)
 
 
 @pytest.mark.once
-def test_a_huge_value_does_not_hold_up_other_requests(socket_server):
+def test_a_huge_value_does_not_hold_up_other_requests(live_server):
     """While a value too big for the limits is refused, and while a query whose one step is long
     (printf with a vast width) runs, another request is answered."""
     done = {}
 
     def slow():
-        done["slow"] = requests.post(f"{socket_server}/timbr/timbr/api/query/", headers=key(), timeout=120, json={
+        done["slow"] = requests.post(f"{live_server}/timbr/timbr/api/query/", headers=key(), timeout=120, json={
             "ontology_name": SUPPLY, "query": "SELECT length(printf('%.*c', 100000000, 'x'))"}).status_code
 
     thread = threading.Thread(target=slow)
     thread.start()
     time.sleep(0.2)
     try:
-        quick = requests.get(f"{socket_server}/timbr/timbr/api/get_ontologies/", headers=key(), timeout=1.5)
-        blob = requests.post(f"{socket_server}/timbr/timbr/api/query/", headers=key(), timeout=1.5, json={
+        quick = requests.get(f"{live_server}/timbr/timbr/api/get_ontologies/", headers=key(), timeout=1.5)
+        blob = requests.post(f"{live_server}/timbr/timbr/api/query/", headers=key(), timeout=1.5, json={
             "ontology_name": "timbr_user_segmentation", "query": "SELECT length(randomblob(1000000000))"})
     finally:
         thread.join()

@@ -14,7 +14,7 @@ import pytest
 import uvicorn
 from uvicorn.server import ServerState
 
-from conftest import basic, serving_in_thread
+from conftest import basic
 from timekit_support import APP as TIMEKIT
 from understudy.security.protocol import http_protocol
 
@@ -61,26 +61,20 @@ def exchange(base: str, *parts: bytes, pause: float = 0) -> bytes:
     return received
 
 
-@pytest.fixture(scope="module")
-def wire(app):
-    with serving_in_thread(app) as base:
-        yield base
-
-
-def test_an_answer_arrives_whole(wire):
-    (status, headers, body), = answers(exchange(wire, request("GET", "/tiikr/api/v1/test", TIIKR, close=True)))
+def test_an_answer_arrives_whole(live_server):
+    (status, headers, body), = answers(exchange(live_server, request("GET", "/tiikr/api/v1/test", TIIKR, close=True)))
     assert status == 200 and headers["content-type"] == "application/json"
     assert json.loads(body)["data"]["user"]["username"] == "owner"
 
 
-def test_a_head_request_gets_its_head_and_no_body(wire):
-    raw = exchange(wire, request("HEAD", "/tiikr/api/v1/test", TIIKR, close=True))
+def test_a_head_request_gets_its_head_and_no_body(live_server):
+    raw = exchange(live_server, request("HEAD", "/tiikr/api/v1/test", TIIKR, close=True))
     assert raw.startswith(b"HTTP/1.1 200 OK\r\n") and raw.endswith(b"\r\n\r\n")
     assert b"content-length: 191" in raw.lower()
 
 
-def test_pipelined_requests_are_answered_in_order(wire):
-    raw = exchange(wire, request("HEAD", "/tiikr/api/v1/test", TIIKR)
+def test_pipelined_requests_are_answered_in_order(live_server):
+    raw = exchange(live_server, request("HEAD", "/tiikr/api/v1/test", TIIKR)
                    + request("GET", "/tiikr/api/v1/workflows/999999", TIIKR)
                    + request("GET", "/tiikr/api/v1/test", TIIKR, close=True))
     head, missing, found = raw.split(b"HTTP/1.1 ")[1:]
@@ -88,11 +82,11 @@ def test_pipelined_requests_are_answered_in_order(wire):
     assert [a[0] for a in answers(b"HTTP/1.1 " + missing + b"HTTP/1.1 " + found)] == [404, 200]
 
 
-def test_an_expected_continue_comes_before_the_answer(wire):
+def test_an_expected_continue_comes_before_the_answer(live_server):
     body = json.dumps({"graph": "instant"}).encode()
     head = request("POST", "/timekit/v2/bookings", {**TIMEKIT, "Expect": "100-continue", "Content-Type": "application/json",
                                                       "Content-Length": str(len(body)), "Connection": "close"})
-    statuses = [a[0] for a in answers(exchange(wire, head, body, pause=0.2))]
+    statuses = [a[0] for a in answers(exchange(live_server, head, body, pause=0.2))]
     assert statuses == [100, 422]
 
 
@@ -142,13 +136,13 @@ def test_an_answer_leaves_in_one_write(app, method):
     assert writes[0].endswith(b"}") if method == "GET" else writes[0].endswith(b"\r\n\r\n")
 
 
-def test_a_request_leaves_no_cycle_to_the_collector(wire):
+def test_a_request_leaves_no_cycle_to_the_collector(live_server):
     """Every object of a request is freed when its answer is sent (none waits for a full
     collection, which walks the whole heap)."""
     gc.collect()
     gc.set_debug(gc.DEBUG_SAVEALL)
     try:
-        exchange(wire, *[request("GET", "/tiikr/api/v1/test", TIIKR, close=i == 9) for i in range(10)])
+        exchange(live_server, *[request("GET", "/tiikr/api/v1/test", TIIKR, close=i == 9) for i in range(10)])
         time.sleep(0.2)  # the server's thread finishes the last request
         gc.collect()
         left = sorted({type(o).__name__ for o in gc.garbage} & {"RequestResponseCycle", "HeadWithBody", "RequestContext",

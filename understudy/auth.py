@@ -31,15 +31,27 @@ def same(a: str | bytes, b: str | bytes) -> bool:
     return hmac.compare_digest(a, b)
 
 
+def _fields(doc: dict, fields: Iterable[str]) -> tuple[bytes, ...]:
+    """A document's `fields` as the bytes its secrets are compared as."""
+    return tuple(value if isinstance(value, bytes) else str(value).encode("utf-8")
+                 for value in (doc.get(field, "") for field in fields))
+
+
+def _all_same(values: tuple[bytes, ...], wanted: tuple[bytes, ...]) -> bool:
+    """Whether each value equals its wanted one, every pair compared in constant time (no early exit)."""
+    ok = True
+    for value, want in zip(values, wanted):
+        ok &= hmac.compare_digest(value, want)
+    return ok
+
+
 def matching(candidates: Iterable[dict], **secrets: str) -> dict | None:
     """The candidate whose fields equal every given secret, comparing every candidate in full
     (no early exit), so the time taken does not tell which part was wrong."""
+    wanted = _fields(secrets, secrets)
     found = None
     for candidate in candidates:
-        ok = True
-        for field, value in secrets.items():
-            ok &= same(str(candidate.get(field, "")), value)
-        if ok and found is None:
+        if _all_same(_fields(candidate, secrets), wanted) and found is None:
             found = candidate
     return found
 
@@ -52,25 +64,14 @@ def find(coll: str, **secrets: str) -> dict | None:
       and how long the lookup takes depends on the hash of the guess, not on how close it is;
     - the document found is then compared in constant time;
     - a store that cannot say when its documents change has every document compared in full."""
-    wanted = tuple(value.encode("utf-8") if isinstance(value, str) else value for value in secrets.values())
+    wanted = _fields(secrets, secrets)
     view = store()
     table = secret_table(view, coll, tuple(secrets))
     if table is None:
-        def fits(doc: dict) -> bool:
-            ok = True
-            for field, value in zip(secrets, wanted):
-                ok &= hmac.compare_digest(str(doc.get(field, "")).encode("utf-8"), value)
-            return ok
-
-        found = view.filter(coll, fits)
+        found = view.filter(coll, lambda doc: _all_same(_fields(doc, secrets), wanted))
         return found[0] if found else None
     row = table.get(wanted)
-    if row is None:
-        return None
-    ok = True
-    for value, want in zip(row[1], wanted):
-        ok &= hmac.compare_digest(value, want)
-    return clone(row[0]) if ok else None
+    return clone(row[0]) if row is not None and _all_same(row[1], wanted) else None
 
 
 _TABLES: dict[tuple, tuple[Any, dict]] = {}
@@ -78,9 +79,10 @@ _TABLES: dict[tuple, tuple[Any, dict]] = {}
 
 def secret_table(view: Any, coll: str, fields: tuple[str, ...]) -> dict[tuple[bytes, ...], tuple] | None:
     """The documents of a collection by their `fields` (as bytes; the first document where several
-    share them), each as (document, those bytes), made once for as long as the collection stands: the store's cached read of it
-    (SQLite, PostgreSQL: replaced, never changed, when the collection changes), or the memory
-    store's version (moved by every write). None for a store that has neither."""
+    share them), each as (document, those bytes). Made once for as long as the collection stands:
+    the store's cached read of it (SQLite, PostgreSQL: replaced, never changed, when the
+    collection changes), or the memory store's version (moved by every write). None for a store
+    that has neither."""
     if isinstance(view, CachedDocs):
         docs: Any = view._docs(coll)
         key, stamp = (id(docs), coll, fields), docs
@@ -99,7 +101,7 @@ def secret_table(view: Any, coll: str, fields: tuple[str, ...]) -> dict[tuple[by
         docs = view.all(coll)  # copies, kept in the table only
     table: dict[tuple[bytes, ...], tuple] = {}
     for doc in docs:
-        values = tuple(str(doc.get(f, "")).encode("utf-8") for f in fields)
+        values = _fields(doc, fields)
         table.setdefault(values, (doc, values))
     if len(_TABLES) >= 64:
         _TABLES.clear()

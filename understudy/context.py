@@ -93,7 +93,7 @@ class RequestHeaders(Headers):
             raise KeyError(key)
         return value
 
-    def get(self, key: str, default: Any = None) -> Any:
+    def get(self, key: str, default: Any = None) -> Any:  # the hot one: `_lookup` and `_raw_name` inlined
         first = self._first
         if first is None or len(self._list) != self._size:
             first = self._lookup()
@@ -101,12 +101,7 @@ class RequestHeaders(Headers):
         return default if value is None else value.decode("latin-1")
 
     def __contains__(self, key: Any) -> bool:
-        if not isinstance(key, str):
-            return False
-        first = self._first
-        if first is None or len(self._list) != self._size:
-            first = self._lookup()
-        return (_RAW_NAMES.get(key) or _raw_name(key)) in first
+        return isinstance(key, str) and _raw_name(key) in self._lookup()
 
 
 _RAW_NAMES: dict[str, bytes] = {}
